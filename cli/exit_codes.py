@@ -1,0 +1,9 @@
+"""Exit codes of every command."""
+
+OK = 0
+TOOL_ERROR = 1
+"""A tool or a run failed; the message is on stderr."""
+BAD_INPUT = 2
+"""Bad arguments, an unknown tool, or a missing setting."""
+DENIED = 3
+"""A write was not approved (declined at the prompt, or no TTY and no ``--yes``)."""

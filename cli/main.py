@@ -1,0 +1,20 @@
+"""The ``fast-genai`` command. Start-up stays fast: every command imports what it needs lazily."""
+
+from __future__ import annotations
+
+import typer
+
+from cli import tools_cmd
+
+app = typer.Typer(
+    name="fast-genai",
+    help="A Gemini-backed agent with typed code and integration tools: CLI, web API, MCP server.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(tools_cmd.app, name="tools")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,56 @@
+"""Human output of the CLI: rich tables, highlighted snippets, errors on stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from tools.spec import ToolSpec
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_json(value: Any) -> None:
+    """Plain JSON on stdout (no colour codes), for scripts."""
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+def error(message: str) -> None:
+    err.print(f"[bold red]error:[/] {message}", markup=True)
+
+
+def tool_table(specs: Iterable[ToolSpec]) -> None:
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    table.add_column("name", style="cyan", no_wrap=True)
+    table.add_column("kind", no_wrap=True)
+    table.add_column("title")
+    table.add_column("description")
+    for spec in specs:
+        kind = "[yellow]write[/]" if spec.writes else "read"
+        table.add_row(spec.name, kind, spec.title, spec.summary)
+    out.print(table)
+
+
+def pending_write(name: str, kwargs: dict[str, Any]) -> None:
+    err.print(f"[bold yellow]{name}[/] wants to write with these arguments:", markup=True)
+    err.print_json(json.dumps(kwargs, ensure_ascii=False, default=str))
+
+
+def result(model: BaseModel) -> None:
+    """Print a tool result: a specific view where one exists, else the model as JSON."""
+    from cli.views import VIEWS
+
+    view = VIEWS.get(type(model).__name__)
+    if view is None:
+        out.print_json(model.model_dump_json())
+    else:
+        view(out, model)

@@ -1,0 +1,68 @@
+"""Shared fixtures. Tests needing an external program use ``require_program``.
+
+When ``FAST_GENAI_REQUIRE_EXTERNAL=1`` (set by ``.ci/run``), a missing program fails the test
+instead of skipping it, so CI cannot go green while needed tests did not run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tools.context import ToolContext
+from tools.settings import ToolSettings
+
+
+def require_program(name: str, *candidates: str) -> str:
+    """The path of an external program; skip (or fail in CI) when it is missing."""
+    for candidate in (name, *candidates):
+        found = shutil.which(candidate) or (candidate if Path(candidate).is_file() else None)
+        if found:
+            return found
+    message = f"{name} is not installed"
+    if os.environ.get("FAST_GENAI_REQUIRE_EXTERNAL") == "1":
+        pytest.fail(f"{message}, and CI requires every external-program test to run")
+    pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Keep tests away from the user's config, data, cache and credentials."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("FAST_GENAI_CONFIG", str(home / "config.toml"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    for var in (
+        "GEMINI_API_KEY",
+        "GOOGLE_API_KEY",
+        "GITHUB_TOKEN",
+        "NOTION_TOKEN",
+        "JIRA_URL",
+        "JIRA_USERNAME",
+        "JIRA_API_TOKEN",
+        "JIRA_PERSONAL_TOKEN",
+        "DATABASE_URL",
+    ):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(home)
+    yield
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    """An empty workspace root (a real temporary directory)."""
+    root = tmp_path / "ws"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def ctx(workspace: Path) -> ToolContext:
+    """A tool context on the ``workspace`` fixture with default settings."""
+    return ToolContext.local(str(workspace), settings=ToolSettings())

@@ -1,0 +1,23 @@
+"""The one list of tools. The agent, the MCP server, the web API and the CLI adapt this list.
+
+Adding a tool is one function in its own module plus one entry here. Tool modules import only
+cheap things at module level (pydantic, the standard library); heavy clients load on first call.
+"""
+
+from __future__ import annotations
+
+from tools.errors import NotFound
+from tools.spec import ToolSpec
+
+TOOLS: tuple[ToolSpec, ...] = ()
+
+_BY_NAME = {spec.name: spec for spec in TOOLS}
+
+
+def get_tool(name: str) -> ToolSpec:
+    """The tool called ``name``, or ``NotFound`` listing the known names."""
+    try:
+        return _BY_NAME[name]
+    except KeyError:
+        known = ", ".join(sorted(_BY_NAME))
+        raise NotFound(f"no tool named {name!r}; known tools: {known}") from None

@@ -1,0 +1,127 @@
+"""Settings of the tools layer, and the shared configuration sources of every package.
+
+Every package has one settings object; all of them read, in this order: explicit arguments,
+environment variables, a ``.env`` file in the current directory, the TOML config file that
+``fast-genai config set`` writes, then the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+APP_NAME = "fast-genai"
+
+
+def _xdg(var: str, fallback: str) -> Path:
+    value = os.environ.get(var)
+    return Path(value) if value else Path.home() / fallback
+
+
+def config_path() -> Path:
+    """Where the TOML config file lives (``FAST_GENAI_CONFIG`` overrides it)."""
+    explicit = os.environ.get("FAST_GENAI_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    return _xdg("XDG_CONFIG_HOME", ".config") / APP_NAME / "config.toml"
+
+
+def default_data_dir() -> Path:
+    return _xdg("XDG_DATA_HOME", ".local/share") / APP_NAME
+
+
+def default_cache_dir() -> Path:
+    return _xdg("XDG_CACHE_HOME", ".cache") / APP_NAME
+
+
+def env(*names: str) -> AliasChoices:
+    """Accept ecosystem variable names (``GITHUB_TOKEN``) as well as the field's own name."""
+    return AliasChoices(*names)
+
+
+class AppSettings(BaseSettings):
+    """Base of every package's settings: env, ``.env`` and the TOML config file."""
+
+    model_config: ClassVar[SettingsConfigDict] = SettingsConfigDict(
+        env_prefix="FAST_GENAI_",
+        env_file=".env",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_path())
+        return (init_settings, env_settings, dotenv_settings, toml, file_secret_settings)
+
+
+class ToolSettings(AppSettings):
+    """What the tools need: limits, folders, service URLs and locally configured credentials."""
+
+    allow_secret_files: bool = Field(
+        default=False,
+        description="Let tools read and list secret-looking files (.env, keys, .netrc).",
+    )
+    max_read_bytes: int = Field(
+        default=2_000_000, ge=1, description="Largest file read_file returns whole, in bytes."
+    )
+    max_read_lines: int = Field(
+        default=2_000, ge=1, description="Most lines one read_file call returns."
+    )
+    max_results: int = Field(
+        default=1_000, ge=1, description="Default cap on list_files and search_code results."
+    )
+    data_dir: Path = Field(
+        default_factory=default_data_dir,
+        description="Where local state lives (executed-writes record, SQLite database).",
+    )
+    cache_dir: Path = Field(
+        default_factory=default_cache_dir,
+        description="Where caches live (code outlines); never inside the workspace.",
+    )
+    write_dedupe_seconds: int = Field(
+        default=600,
+        ge=0,
+        description="A write tool called again with the same arguments within this window "
+        "returns the earlier result instead of writing twice.",
+    )
+    http_timeout: float = Field(default=30.0, gt=0, description="Timeout of calls to services.")
+
+    github_api_url: str = Field(
+        default="https://api.github.com", validation_alias=env("GITHUB_API_URL", "github_api_url")
+    )
+    notion_api_url: str = Field(
+        default="https://api.notion.com", validation_alias=env("NOTION_API_URL", "notion_api_url")
+    )
+    jira_url: str | None = Field(default=None, validation_alias=env("JIRA_URL", "jira_url"))
+    github_token: SecretStr | None = Field(
+        default=None, validation_alias=env("GITHUB_TOKEN", "github_token")
+    )
+    notion_token: SecretStr | None = Field(
+        default=None, validation_alias=env("NOTION_TOKEN", "notion_token")
+    )
+    jira_username: str | None = Field(
+        default=None, validation_alias=env("JIRA_USERNAME", "jira_username")
+    )
+    jira_api_token: SecretStr | None = Field(
+        default=None, validation_alias=env("JIRA_API_TOKEN", "jira_api_token")
+    )
+    jira_personal_token: SecretStr | None = Field(
+        default=None, validation_alias=env("JIRA_PERSONAL_TOKEN", "jira_personal_token")
+    )

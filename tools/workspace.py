@@ -1,0 +1,132 @@
+"""The workspace sandbox: every path a tool receives is resolved here, or refused.
+
+A path is resolved against the workspace root (relative, or absolute but inside), symlinks
+included, and refused when the result leaves the root. Secret-looking files are refused unless
+the operator allows them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from tools.errors import InvalidArgument, NotFound, PathOutsideWorkspace, SecretFileRefused
+
+MAX_PATH_CHARS = 4096
+
+SECRET_PATTERNS: tuple[str, ...] = (
+    ".env",
+    ".env.*",
+    "*.env",
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "*.keystore",
+    "*.jks",
+    "id_rsa*",
+    "id_dsa*",
+    "id_ecdsa*",
+    "id_ed25519*",
+    ".netrc",
+    "_netrc",
+    ".pgpass",
+    ".npmrc",
+    ".pypirc",
+    ".git-credentials",
+    "credentials.json",
+)
+"""File names that look like secrets (matched case-insensitively against the last component)."""
+
+SECRET_PATHS: tuple[str, ...] = (".git/config", ".aws/credentials", ".docker/config.json")
+"""Paths inside the workspace that hold credentials."""
+
+
+def is_secret_path(relative: str) -> bool:
+    """Whether a workspace-relative POSIX path names a secret-looking file."""
+    parts = PurePosixPath(relative.lower())
+    name = parts.name
+    if any(fnmatch.fnmatchcase(name, pattern) for pattern in SECRET_PATTERNS):
+        return True
+    text = parts.as_posix()
+    return any(text == p or text.endswith("/" + p) for p in SECRET_PATHS)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A root directory that file tools may not leave."""
+
+    root: Path
+    allow_secrets: bool = False
+    name: str = "default"
+
+    @classmethod
+    def open(
+        cls, root: str | os.PathLike[str], *, allow_secrets: bool = False, name: str = "default"
+    ) -> Workspace:
+        path = Path(root).expanduser()
+        try:
+            resolved = path.resolve(strict=True)
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            raise NotFound(f"workspace root {str(path)!r} does not exist") from exc
+        if not resolved.is_dir():
+            raise InvalidArgument(f"workspace root {str(path)!r} is not a directory")
+        return cls(root=resolved, allow_secrets=allow_secrets, name=name)
+
+    def resolve(self, path: str, *, must_exist: bool = True) -> Path:
+        """The real absolute path for ``path``, refused if it leaves the root.
+
+        Refuses NUL bytes, ``~`` expansion, over-long paths, ``..`` chains and symlinks that
+        lead outside, and (unless allowed) secret-looking files.
+        """
+        candidate = self._candidate(path)
+        resolved = self._resolve_inside(candidate, path)
+        if must_exist and not resolved.exists():
+            raise NotFound(f"{path!r} does not exist in the workspace")
+        if (
+            not self.allow_secrets
+            and resolved != self.root
+            and is_secret_path(self.relative(resolved))
+        ):
+            raise SecretFileRefused(
+                f"{path!r} looks like a secret file and is not read",
+                hint="the operator can allow it with FAST_GENAI_ALLOW_SECRET_FILES=true",
+            )
+        return resolved
+
+    def relative(self, path: Path) -> str:
+        """The workspace-relative POSIX form of an absolute path inside the root."""
+        rel = path.relative_to(self.root).as_posix()
+        return rel or "."
+
+    def contains(self, path: Path) -> bool:
+        """Whether a real (symlink-resolved) absolute path is inside the root."""
+        return path == self.root or path.is_relative_to(self.root)
+
+    def _candidate(self, path: str) -> Path:
+        if not isinstance(path, str) or not path.strip():
+            raise InvalidArgument("a path is required")
+        if "\x00" in path:
+            raise InvalidArgument("a path may not contain NUL bytes")
+        if len(path) > MAX_PATH_CHARS:
+            raise InvalidArgument(f"a path may not be longer than {MAX_PATH_CHARS} characters")
+        if path.startswith("~"):
+            raise PathOutsideWorkspace(
+                f"{path!r}: '~' is not expanded; give a path inside the workspace"
+            )
+        given = Path(path)
+        return given if given.is_absolute() else self.root / given
+
+    def _resolve_inside(self, candidate: Path, original: str) -> Path:
+        try:
+            resolved = candidate.resolve(strict=False)
+        except (OSError, RuntimeError) as exc:  # symlink loops, names too long
+            raise InvalidArgument(f"{original!r} cannot be resolved: {exc}") from exc
+        if not self.contains(resolved):
+            raise PathOutsideWorkspace(
+                f"{original!r} is outside the workspace",
+                hint="give a path relative to the workspace root",
+            )
+        return resolved
