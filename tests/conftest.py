@@ -66,3 +66,8 @@ def workspace(tmp_path: Path) -> Path:
 def ctx(workspace: Path) -> ToolContext:
     """A tool context on the ``workspace`` fixture with default settings."""
     return ToolContext.local(str(workspace), settings=ToolSettings())
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
