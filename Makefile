@@ -1,22 +1,25 @@
-# Bootstraps uv when it is not installed (only Python 3.11+ and pip are assumed).
+# Only Python 3.11+ and pip are assumed: uv is bootstrapped into .cache/ when it is not installed.
 UV := $(shell command -v uv 2>/dev/null)
 ifeq ($(UV),)
 UV := .cache/uv-bootstrap/bin/uv
 endif
 
-.PHONY: run test lint bench
+.PHONY: run test lint .venv-ready
 
 $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .cache/uv-bootstrap uv
 
-run: $(UV)
-	$(UV) run fast-genai tools list
+.venv-ready: $(UV)
+	$(UV) sync --frozen
 
-test: $(UV)
-	$(UV) run pytest
+run: .venv-ready
+	$(UV) run --frozen fast-genai tools list
 
-lint: $(UV)
-	$(UV) run ruff check .
-	$(UV) run ruff format --check .
-	$(UV) run mypy
-	$(UV) run lint-imports
+test: .venv-ready
+	$(UV) run --frozen pytest
+
+lint: .venv-ready
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen mypy
+	$(UV) run --frozen lint-imports
