@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import tools_cmd
+from cli import config_cmd, tools_cmd
 
 app = typer.Typer(
     name="fast-genai",
@@ -14,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(tools_cmd.app, name="tools")
+app.add_typer(config_cmd.app, name="config")
 
 
 def main() -> None:

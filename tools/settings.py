@@ -36,10 +36,12 @@ def config_path() -> Path:
 
 
 def default_data_dir() -> Path:
+    """$XDG_DATA_HOME/fast-genai (~/.local/share/fast-genai)."""
     return _xdg("XDG_DATA_HOME", ".local/share") / APP_NAME
 
 
 def default_cache_dir() -> Path:
+    """$XDG_CACHE_HOME/fast-genai (~/.cache/fast-genai)."""
     return _xdg("XDG_CACHE_HOME", ".cache") / APP_NAME
 
 
@@ -104,24 +106,42 @@ class ToolSettings(AppSettings):
     http_timeout: float = Field(default=30.0, gt=0, description="Timeout of calls to services.")
 
     github_api_url: str = Field(
-        default="https://api.github.com", validation_alias=env("GITHUB_API_URL", "github_api_url")
+        default="https://api.github.com",
+        validation_alias=env("GITHUB_API_URL", "github_api_url"),
+        description="GitHub REST API base URL (GitHub Enterprise: https://HOST/api/v3).",
     )
     notion_api_url: str = Field(
-        default="https://api.notion.com", validation_alias=env("NOTION_API_URL", "notion_api_url")
+        default="https://api.notion.com",
+        validation_alias=env("NOTION_API_URL", "notion_api_url"),
+        description="Notion API base URL.",
     )
-    jira_url: str | None = Field(default=None, validation_alias=env("JIRA_URL", "jira_url"))
+    jira_url: str | None = Field(
+        default=None,
+        validation_alias=env("JIRA_URL", "jira_url"),
+        description="Jira site URL (Cloud: https://SITE.atlassian.net; or Server/Data Center).",
+    )
     github_token: SecretStr | None = Field(
-        default=None, validation_alias=env("GITHUB_TOKEN", "github_token")
+        default=None,
+        validation_alias=env("GITHUB_TOKEN", "github_token"),
+        description="GitHub token for create_github_file (contents: write).",
     )
     notion_token: SecretStr | None = Field(
-        default=None, validation_alias=env("NOTION_TOKEN", "notion_token")
+        default=None,
+        validation_alias=env("NOTION_TOKEN", "notion_token"),
+        description="Notion integration token for create_notion_page.",
     )
     jira_username: str | None = Field(
-        default=None, validation_alias=env("JIRA_USERNAME", "jira_username")
+        default=None,
+        validation_alias=env("JIRA_USERNAME", "jira_username"),
+        description="Jira Cloud account e-mail (with JIRA_API_TOKEN).",
     )
     jira_api_token: SecretStr | None = Field(
-        default=None, validation_alias=env("JIRA_API_TOKEN", "jira_api_token")
+        default=None,
+        validation_alias=env("JIRA_API_TOKEN", "jira_api_token"),
+        description="Jira Cloud API token (with JIRA_USERNAME).",
     )
     jira_personal_token: SecretStr | None = Field(
-        default=None, validation_alias=env("JIRA_PERSONAL_TOKEN", "jira_personal_token")
+        default=None,
+        validation_alias=env("JIRA_PERSONAL_TOKEN", "jira_personal_token"),
+        description="Jira Server/Data Center personal access token.",
     )

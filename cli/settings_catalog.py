@@ -1,0 +1,72 @@
+"""Every settings class of the project, for ``config`` and the README's configuration table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import AliasChoices
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings
+
+
+def settings_classes() -> list[type[BaseSettings]]:
+    """One settings class per package, imported lazily (the CLI starts without them)."""
+    from tools.settings import ToolSettings
+
+    return [ToolSettings]
+
+
+@dataclass(frozen=True)
+class SettingInfo:
+    """One setting: its config-file key, environment variable, default and description."""
+
+    key: str
+    env: str
+    default: str
+    description: str
+    secret: bool
+    owner: type[BaseSettings]
+
+
+def catalog() -> dict[str, SettingInfo]:
+    """Every setting by config-file key (the first class that declares a key owns it)."""
+    out: dict[str, SettingInfo] = {}
+    for cls in settings_classes():
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        for name, field in cls.model_fields.items():
+            if name not in out:
+                out[name] = SettingInfo(
+                    key=name,
+                    env=_env_name(name, field, prefix),
+                    default=_default(field),
+                    description=field.description or "",
+                    secret="Secret" in repr(field.annotation),
+                    owner=cls,
+                )
+    return out
+
+
+def _env_name(name: str, field: FieldInfo, prefix: str) -> str:
+    alias = field.validation_alias
+    if isinstance(alias, AliasChoices):
+        first = alias.choices[0]
+        if isinstance(first, str):
+            return first
+    if isinstance(alias, str):
+        return alias
+    return f"{prefix}{name}".upper()
+
+
+def _default(field: FieldInfo) -> str:
+    if field.default_factory is not None:
+        return _describe_factory(field.default_factory)
+    value: Any = field.default
+    return "(unset)" if value is None else str(value)
+
+
+def _describe_factory(factory: Any) -> str:
+    doc = (getattr(factory, "__doc__", None) or "").strip()
+    if doc:
+        return doc.splitlines()[0].rstrip(".")
+    return "(computed)"
