@@ -31,10 +31,14 @@ def show(
     from rich.table import Table
 
     from cli import render
-    from cli.settings_catalog import catalog
+    from cli.settings_catalog import SettingsError, catalog, load_settings
 
     infos = catalog()
-    instances = {info.owner: info.owner() for info in infos.values()}
+    try:
+        instances = {info.owner: load_settings(info.owner) for info in infos.values()}
+    except SettingsError as exc:
+        render.error(str(exc))
+        raise typer.Exit(exit_codes.BAD_INPUT) from None
     rows: list[dict[str, Any]] = []
     for info in infos.values():
         value = getattr(instances[info.owner], info.key)
@@ -67,6 +71,12 @@ def set_value(
     from tools.settings import config_path
 
     info = _known(key, catalog())
+    target = config_path()
+    try:
+        values = config_file.load(target)
+    except config_file.ConfigFileError as exc:
+        render.error(str(exc))
+        raise typer.Exit(exit_codes.BAD_INPUT) from None
     try:
         checked = info.owner.model_validate({key: value})
     except ValidationError as exc:
@@ -76,14 +86,8 @@ def set_value(
     plain = stored.get_secret_value() if hasattr(stored, "get_secret_value") else stored
     if not isinstance(plain, bool | int | float | str):
         plain = str(plain)
-    target = config_path()
-    try:
-        values = config_file.load(target)
-        values[key] = plain
-        config_file.save(target, values)
-    except config_file.ConfigFileError as exc:
-        render.error(str(exc))
-        raise typer.Exit(exit_codes.BAD_INPUT) from None
+    values[key] = plain
+    config_file.save(target, values)
     typer.echo(f"{key} saved in {target}")
 
 

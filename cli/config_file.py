@@ -20,7 +20,7 @@ def load(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigFileError(f"{path} is not valid TOML: {exc}") from exc
+        raise ConfigFileError(f"the config file {path} is not valid TOML: {exc}") from exc
 
 
 def save(path: Path, values: dict[str, Any]) -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import AliasChoices
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
+
+S = TypeVar("S", bound=BaseSettings)
 
 
 def settings_classes() -> list[type[BaseSettings]]:
@@ -70,3 +72,38 @@ def _describe_factory(factory: Any) -> str:
     if doc:
         return doc.splitlines()[0].rstrip(".")
     return "(computed)"
+
+
+def markdown_table() -> str:
+    """The README's configuration table (a test keeps README.md equal to this)."""
+    lines = [
+        "| setting (config key) | environment variable | default | what it does |",
+        "|---|---|---|---|",
+    ]
+    for info in catalog().values():
+        description = info.description.replace("|", "\\|")
+        lines.append(f"| `{info.key}` | `{info.env}` | {info.default} | {description} |")
+    return "\n".join(lines)
+
+
+class SettingsError(ValueError):
+    """The settings in force cannot be loaded (a broken config file, an invalid value)."""
+
+
+def load_settings(cls: type[S]) -> S:
+    """``cls()``, with a broken config file or a bad value turned into one clear message."""
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from tools.settings import config_path
+
+    try:
+        return cls()
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"the config file {config_path()} is not valid TOML: {exc}") from exc
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise SettingsError(f"invalid setting: {problems}") from exc

@@ -56,11 +56,14 @@ def call_tool(
     """Call one tool: `fast-genai tools call read_file path=README.md end_line=20`."""
     from cli import render
     from cli.arguments import ArgumentError, parse_tool_arguments
+    from cli.settings_catalog import SettingsError, load_settings
     from tools.context import ToolContext
     from tools.errors import InvalidArgument, NotFound, ToolError
     from tools.registry import get_tool
+    from tools.settings import ToolSettings
 
     try:
+        settings = load_settings(ToolSettings)
         spec = get_tool(name)
         arguments = parse_tool_arguments(args, pairs or [], string_fields=_string_fields(spec))
         if dry_run:
@@ -68,8 +71,8 @@ def call_tool(
                 raise InvalidArgument(f"{name} has no dry run: it does not write anything")
             arguments["dry_run"] = True
         kwargs = spec.validate(arguments)
-        ctx = ToolContext.local(str(workspace))
-    except (ArgumentError, InvalidArgument, NotFound) as exc:
+        ctx = ToolContext.local(str(workspace), settings=settings)
+    except (ArgumentError, InvalidArgument, NotFound, SettingsError) as exc:
         render.error(str(exc))
         raise typer.Exit(exit_codes.BAD_INPUT) from None
     except ToolError as exc:
