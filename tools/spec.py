@@ -31,6 +31,8 @@ class ToolSpec:
     credential: Credential | None = None
     idempotent: bool = False
     """Calling it again with the same arguments has no further effect."""
+    destructive: bool = True
+    """A write tool that may overwrite or delete what exists; ``False`` when it only adds."""
     open_world: bool = False
     """It talks to a service outside this machine."""
     long_running: bool = False
