@@ -1,0 +1,217 @@
+"""``list_files``: the files under a workspace path, filtered the way ripgrep filters them."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+
+import anyio.to_thread
+from pathspec import GitIgnoreSpec
+from pydantic import BaseModel, Field
+
+from tools.context import ToolContext
+from tools.errors import InvalidArgument
+from tools.gitignore import IgnoreRules
+from tools.workspace import Workspace, is_secret_path
+
+EntryKind = Literal["file", "dir", "symlink"]
+
+
+class FileEntry(BaseModel):
+    """One entry of a listing."""
+
+    path: str = Field(description="Path relative to the workspace root, POSIX style.")
+    kind: EntryKind
+    size: int | None = Field(
+        default=None, description="Size in bytes (files, and symlinks to files inside)."
+    )
+    target: str | None = Field(
+        default=None,
+        description="For a symlink: where it points, relative to the workspace root; "
+        "null when it points outside the workspace or nowhere.",
+    )
+
+
+class FileListing(BaseModel):
+    """The entries under a path, sorted by path."""
+
+    root: str = Field(description="The listed path, relative to the workspace root.")
+    entries: list[FileEntry]
+    truncated: bool = Field(description="True when more entries exist than were returned.")
+    limit: int = Field(description="The most entries this listing could hold.")
+
+
+async def list_files(
+    ctx: ToolContext,
+    path: Annotated[
+        str, Field(description="Directory to list, relative to the workspace root.")
+    ] = ".",
+    glob: Annotated[
+        str | None,
+        Field(
+            description="Only files matching this glob, e.g. '*.py' (any depth) or "
+            "'src/**/*.ts'; a leading '!' excludes matches. Directories are then not listed."
+        ),
+    ] = None,
+    max_depth: Annotated[
+        int | None,
+        Field(ge=1, description="How deep to go: 1 lists only the direct children."),
+    ] = None,
+    limit: Annotated[
+        int | None,
+        Field(ge=1, description="Most entries to return (default: the configured max_results)."),
+    ] = None,
+    include_hidden: Annotated[
+        bool, Field(description="Also list hidden files and directories (names starting '.').")
+    ] = False,
+) -> FileListing:
+    """List files and directories under a path, respecting .gitignore.
+
+    Skips what .gitignore/.ignore files exclude, hidden entries (unless include_hidden), .git
+    and secret-looking files. Walks breadth first, so a truncated listing shows the top levels.
+    """
+    start = ctx.workspace.resolve(path)
+    cap = limit if limit is not None else ctx.settings.max_results
+    walk = _Walk(
+        workspace=ctx.workspace,
+        matcher=_GlobFilter.parse(glob) if glob else None,
+        max_depth=max_depth,
+        limit=cap,
+        include_hidden=include_hidden,
+    )
+    entries, truncated = await anyio.to_thread.run_sync(walk.run, start)
+    entries.sort(key=lambda entry: entry.path)
+    return FileListing(
+        root=ctx.workspace.relative(start), entries=entries, truncated=truncated, limit=cap
+    )
+
+
+@dataclass(frozen=True)
+class _GlobFilter:
+    """A ripgrep ``-g`` style glob: gitignore syntax, a leading ``!`` negates."""
+
+    spec: GitIgnoreSpec
+    negated: bool
+
+    @classmethod
+    def parse(cls, glob: str) -> _GlobFilter:
+        text = glob.strip()
+        negated = text.startswith("!")
+        pattern = text[1:] if negated else text
+        if not pattern:
+            raise InvalidArgument(f"glob {glob!r} has no pattern")
+        return cls(GitIgnoreSpec.from_lines([pattern]), negated)
+
+    def accepts(self, relative: str, below_start: str) -> bool:
+        """Match against the workspace-relative path or the path below the listed directory."""
+        matched = self.spec.match_file(relative) or self.spec.match_file(below_start)
+        return matched != self.negated
+
+
+@dataclass
+class _Walk:
+    workspace: Workspace
+    matcher: _GlobFilter | None
+    max_depth: int | None
+    limit: int
+    include_hidden: bool
+
+    def run(self, start: Path) -> tuple[list[FileEntry], bool]:
+        root_rel = self.workspace.relative(start)
+        if not start.is_dir():
+            entry = self._file_entry(start, root_rel, start.name)
+            return ([entry] if entry is not None else []), False
+        entries: list[FileEntry] = []
+        prefix = "" if root_rel == "." else root_rel + "/"
+        rules = self._start_rules(start, root_rel)
+        queue: deque[tuple[Path, str, int, IgnoreRules]] = deque([(start, prefix, 1, rules)])
+        while queue:
+            directory, dir_prefix, depth, rules = queue.popleft()
+            try:
+                with os.scandir(directory) as it:
+                    children = sorted(it, key=lambda e: e.name)
+            except OSError:
+                continue  # unreadable directory: skipped, as ripgrep does
+            for child in children:
+                name = child.name
+                if name == ".git" or (name.startswith(".") and not self.include_hidden):
+                    continue
+                relative = dir_prefix + name
+                entry, is_dir = self._child_entry(child, relative, rules)
+                if entry is None:
+                    continue
+                if is_dir and (self.max_depth is None or depth < self.max_depth):
+                    subdir = Path(child.path)
+                    queue.append(
+                        (subdir, relative + "/", depth + 1, rules.descend(subdir, relative))
+                    )
+                if self.matcher is not None and (
+                    entry.kind == "dir"
+                    or not self.matcher.accepts(relative, relative[len(prefix) :])
+                ):
+                    continue
+                if len(entries) >= self.limit:
+                    return entries, True
+                entries.append(entry)
+        return entries, False
+
+    def _start_rules(self, start: Path, root_rel: str) -> IgnoreRules:
+        """The rules in the listed directory; listing an ignored directory lists it anyway."""
+        if root_rel == ".":
+            return IgnoreRules.for_root(start)
+        rules = IgnoreRules.for_directory(self.workspace.root, root_rel)
+        if rules.is_ignored(root_rel, is_dir=True):
+            return IgnoreRules().descend(start, root_rel)
+        return rules
+
+    def _child_entry(
+        self, child: os.DirEntry[str], relative: str, rules: IgnoreRules
+    ) -> tuple[FileEntry | None, bool]:
+        """The entry for a directory child and whether to descend into it."""
+        try:
+            if child.is_symlink():
+                if rules.is_ignored(relative, is_dir=False):
+                    return None, False
+                return self._symlink_entry(Path(child.path), relative), False
+            is_dir = child.is_dir(follow_symlinks=False)
+            if rules.is_ignored(relative, is_dir=is_dir):
+                return None, False
+            if is_dir:
+                return FileEntry(path=relative, kind="dir"), True
+            if not self._visible(relative):
+                return None, False
+            return FileEntry(
+                path=relative, kind="file", size=child.stat(follow_symlinks=False).st_size
+            ), False
+        except OSError:
+            return None, False
+
+    def _file_entry(self, path: Path, relative: str, name: str) -> FileEntry | None:
+        """The entry for a listed path that is itself a file (no hidden/ignore filtering)."""
+        if self.matcher is not None and not self.matcher.accepts(relative, name):
+            return None
+        return FileEntry(path=relative, kind="file", size=path.stat().st_size)
+
+    def _symlink_entry(self, link: Path, relative: str) -> FileEntry | None:
+        """A symlink: its target when inside the workspace, never followed into directories."""
+        if not self._visible(relative):
+            return None
+        try:
+            target = Path(os.path.realpath(link))
+            info = target.stat()
+        except (OSError, RuntimeError):
+            return FileEntry(path=relative, kind="symlink")
+        if not self.workspace.contains(target):
+            return FileEntry(path=relative, kind="symlink")
+        target_rel = self.workspace.relative(target)
+        if not self._visible(target_rel):
+            return None
+        size = info.st_size if stat.S_ISREG(info.st_mode) else None
+        return FileEntry(path=relative, kind="symlink", size=size, target=target_rel)
+
+    def _visible(self, relative: str) -> bool:
+        return self.workspace.allow_secrets or not is_secret_path(relative)

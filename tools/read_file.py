@@ -1,0 +1,235 @@
+"""``read_file``: a text file or a line range of it, with line numbers."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Annotated, AnyStr
+
+import anyio.to_thread
+from pydantic import BaseModel, Field
+
+from tools.context import ToolContext
+from tools.errors import BinaryFile, InvalidArgument, NotFound, TooLarge
+from tools.text_decoding import SNIFF_BYTES, Encoding, legacy, sniff
+
+
+class ReadFileResult(BaseModel):
+    """Lines of a text file, numbered like ``cat -n``: ``12<TAB>text``."""
+
+    path: str = Field(description="Path relative to the workspace root.")
+    encoding: str = Field(description="The codec the file was decoded with.")
+    total_lines: int | None = Field(
+        description="Lines in the file; null when a large file was not read to its end."
+    )
+    start_line: int = Field(description="Number of the first line returned.")
+    end_line: int = Field(description="Number of the last line returned (start_line - 1: none).")
+    content: str = Field(description="The lines, each as '<number><TAB><text>'.")
+    truncated: bool = Field(description="True when the requested range has more lines.")
+    next_start_line: int | None = Field(
+        default=None, description="Where to continue reading when truncated."
+    )
+    notes: list[str] = Field(default_factory=list, description="Encoding guesses, cut lines.")
+
+
+async def read_file(
+    ctx: ToolContext,
+    path: Annotated[str, Field(description="File path relative to the workspace root.")],
+    start_line: Annotated[
+        int, Field(ge=1, description="First line to return (1-based, inclusive).")
+    ] = 1,
+    end_line: Annotated[
+        int | None,
+        Field(ge=1, description="Last line to return (inclusive); omit to read to the end."),
+    ] = None,
+) -> ReadFileResult:
+    """Read a text file, or a line range of it, with line numbers.
+
+    Large files need a line range (start_line/end_line); at most the configured number of lines
+    comes back per call, with next_start_line to continue. Binary files are refused.
+    """
+    if end_line is not None and end_line < start_line:
+        raise InvalidArgument(f"end_line ({end_line}) is before start_line ({start_line})")
+    resolved = ctx.workspace.resolve(path)
+    relative = ctx.workspace.relative(resolved)
+    if resolved.is_dir():
+        raise InvalidArgument(f"{relative!r} is a directory; use list_files to see what it holds")
+    request = _Request(
+        path=relative,
+        start=start_line,
+        end=end_line,
+        max_bytes=ctx.settings.max_read_bytes,
+        max_lines=ctx.settings.max_read_lines,
+    )
+    return await anyio.to_thread.run_sync(request.read, str(resolved))
+
+
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NOFOLLOW", 0)  # the path is already resolved: a symlink here is a swap
+    | getattr(os, "O_NONBLOCK", 0)  # a FIFO must not hang the call before fstat refuses it
+    | getattr(os, "O_CLOEXEC", 0)
+)
+
+
+@dataclass
+class _Line:
+    number: int
+    raw: bytes | str
+    cut: bool
+
+
+@dataclass
+class _Request:
+    path: str
+    start: int
+    end: int | None
+    max_bytes: int
+    max_lines: int
+    notes: list[str] = field(default_factory=list)
+
+    def read(self, resolved: str) -> ReadFileResult:
+        try:
+            fd = os.open(resolved, _OPEN_FLAGS)
+        except FileNotFoundError:
+            raise NotFound(f"{self.path!r} does not exist in the workspace") from None
+        except OSError as exc:
+            raise InvalidArgument(f"{self.path!r} cannot be opened: {exc.strerror}") from None
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise InvalidArgument(f"{self.path!r} is not a regular file")
+            ranged = self.start != 1 or self.end is not None
+            if not ranged and info.st_size > self.max_bytes:
+                raise TooLarge(
+                    f"{self.path!r} is {info.st_size:,} bytes, over the read_file cap of "
+                    f"{self.max_bytes:,} bytes (max_read_bytes)",
+                    hint=f"read a line range instead, e.g. start_line=1 end_line={self.max_lines}",
+                )
+            encoding = sniff(handle.read(SNIFF_BYTES))
+            if encoding is None:
+                raise self._binary()
+            handle.seek(0)
+            return self._window(handle, encoding, small=info.st_size <= self.max_bytes)
+
+    def _window(self, handle: IO[bytes], encoding: Encoding, *, small: bool) -> ReadFileResult:
+        lines = self._lines(handle, encoding)
+        last_allowed = self.start + self.max_lines - 1
+        if self.end is not None:
+            last_allowed = min(last_allowed, self.end)
+        taken: list[_Line] = []
+        seen = 0
+        budget = self.max_bytes
+        more = False
+        for line in lines:
+            seen = line.number
+            if line.number < self.start:
+                continue
+            if line.number > last_allowed or len(line.raw) > budget:
+                more = True
+                break
+            budget -= len(line.raw)
+            taken.append(line)
+        at_end = not more
+        if more and small:
+            seen += sum(1 for _ in lines)
+            at_end = True
+        if not taken and self.start > 1 and at_end and seen < self.start:
+            raise InvalidArgument(
+                f"start_line {self.start} is past the end of {self.path!r} ({seen} lines)"
+            )
+        texts, encoding = self._decode(taken, encoding)
+        last = taken[-1].number if taken else self.start - 1
+        requested_more = more and (self.end is None or self.end > last)
+        width = len(str(max(last, 1)))
+        if requested_more:
+            self.notes.append(
+                f"stopped after line {last} (max {self.max_lines} lines / {self.max_bytes:,} "
+                f"bytes per call); continue with start_line={last + 1}"
+            )
+        return ReadFileResult(
+            path=self.path,
+            encoding=encoding.name,
+            total_lines=seen if at_end else None,
+            start_line=self.start,
+            end_line=last,
+            content="".join(
+                f"{line.number:>{width}}\t{text}\n" for line, text in zip(taken, texts, strict=True)
+            ),
+            truncated=requested_more,
+            next_start_line=last + 1 if requested_more else None,
+            notes=([encoding.note] if encoding.note else []) + self.notes,
+        )
+
+    def _lines(self, handle: IO[bytes], encoding: Encoding) -> Iterator[_Line]:
+        if encoding.name == "utf-16":
+            text = io.TextIOWrapper(handle, encoding="utf-16", newline="")
+            try:
+                yield from _numbered(text.readline, self.max_bytes, "\n")
+            except UnicodeDecodeError:
+                raise self._binary() from None
+        else:
+            yield from _numbered(handle.readline, self.max_bytes, b"\n")
+
+    def _decode(self, lines: list[_Line], encoding: Encoding) -> tuple[list[str], Encoding]:
+        raws = [line.raw for line in lines]
+        for line in lines:
+            if line.cut:
+                self.notes.append(f"line {line.number} was cut at {self.max_bytes:,} bytes")
+        if encoding.name == "utf-16":
+            return [_strip_newline(str(raw)) for raw in raws], encoding
+        data = [raw for raw in raws if isinstance(raw, bytes)]
+        if any(b"\x00" in raw for raw in data):
+            raise self._binary()
+        try:
+            return [
+                _decode_line(raw, encoding.name, line.cut)
+                for raw, line in zip(data, lines, strict=True)
+            ], encoding
+        except UnicodeDecodeError:
+            fallback = legacy(b"".join(data))
+            if fallback is None:
+                raise self._binary() from None
+            return [_decode_line(raw, fallback.name, False) for raw in data], fallback
+
+    def _binary(self) -> BinaryFile:
+        return BinaryFile(
+            f"{self.path!r} looks like a binary file; read_file returns text only",
+            hint="NUL bytes or undecodable content",
+        )
+
+
+def _numbered(readline: Callable[[int], AnyStr], cap: int, newline: AnyStr) -> Iterator[_Line]:
+    """Numbered lines, each at most ``cap`` long; the rest of a longer line is skipped."""
+    number = 0
+    while True:
+        chunk = readline(cap)
+        if not chunk:
+            return
+        number += 1
+        cut = False
+        if len(chunk) >= cap and not chunk.endswith(newline):
+            while True:
+                rest = readline(cap)
+                if not rest:
+                    break
+                cut = cut or bool(rest.strip())
+                if rest.endswith(newline):
+                    break
+        yield _Line(number, chunk, cut)
+
+
+def _decode_line(raw: bytes, encoding: str, cut: bool) -> str:
+    # a cut line may end inside a multi-byte character: drop that partial character only
+    return _strip_newline(raw.decode(encoding, errors="ignore" if cut else "strict"))
+
+
+def _strip_newline(text: str) -> str:
+    if text.endswith("\n"):
+        text = text[:-1]
+    if text.endswith("\r"):
+        text = text[:-1]
+    return text
