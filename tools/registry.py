@@ -6,10 +6,17 @@ cheap things at module level (pydantic, the standard library); heavy clients loa
 
 from __future__ import annotations
 
+from tools.create_file import create_file
 from tools.errors import NotFound
+from tools.list_files import list_files
+from tools.read_file import read_file
 from tools.spec import ToolSpec
 
-TOOLS: tuple[ToolSpec, ...] = ()
+TOOLS: tuple[ToolSpec, ...] = (
+    ToolSpec(list_files, title="List files", idempotent=True),
+    ToolSpec(read_file, title="Read a file", idempotent=True),
+    ToolSpec(create_file, title="Create a file", writes=True),
+)
 
 _BY_NAME = {spec.name: spec for spec in TOOLS}
 
