@@ -3,10 +3,61 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from tools.create_file import CreatedFile
+    from tools.list_files import FileListing
+    from tools.read_file import ReadFileResult
 
 View = Callable[[Console, Any], None]
 
-VIEWS: dict[str, View] = {}
+
+def file_listing(console: Console, listing: FileListing) -> None:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    table.add_column("path", style="cyan")
+    table.add_column("kind")
+    table.add_column("size", justify="right")
+    for entry in listing.entries:
+        shown = (
+            f"{entry.path} -> {entry.target or '(outside)'}"
+            if entry.kind == "symlink"
+            else entry.path
+        )
+        size = "" if entry.size is None else f"{entry.size:,}"
+        table.add_row(Text(shown), entry.kind, size)
+    console.print(table)
+    more = (
+        f"; truncated at {listing.limit}, narrow with path/glob/max_depth"
+        if listing.truncated
+        else ""
+    )
+    console.print(f"[dim]{len(listing.entries)} entries under {escape(listing.root)}{more}[/]")
+
+
+def read_file_result(console: Console, result: ReadFileResult) -> None:
+    lines = result.content.split("\n")[:-1]  # the content ends with a newline
+    code = "\n".join(line.partition("\t")[2] for line in lines)
+    lexer = Syntax.guess_lexer(result.path, code)
+    console.print(Syntax(code, lexer, line_numbers=True, start_line=result.start_line))
+    for note in result.notes:
+        console.print(f"[dim]{escape(note)}[/]")
+
+
+def created_file(console: Console, result: CreatedFile) -> None:
+    verb = "create" if result.created else "overwrite"
+    done = f"[yellow]dry run:[/] would {verb}" if result.dry_run else f"{verb[:-1]}ed"
+    console.print(f"{done} {escape(result.path)} ({result.bytes_written:,} bytes)")
+
+
+VIEWS: dict[str, View] = {
+    "FileListing": file_listing,
+    "ReadFileResult": read_file_result,
+    "CreatedFile": created_file,
+}
