@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import config_cmd, tools_cmd
+from cli import config_cmd, mcp_cmd, tools_cmd
 
 app = typer.Typer(
     name="fast-genai",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 app.add_typer(tools_cmd.app, name="tools")
 app.add_typer(config_cmd.app, name="config")
+app.command("mcp")(mcp_cmd.mcp)
 
 
 def main() -> None:

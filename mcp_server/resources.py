@@ -1,0 +1,112 @@
+"""Workspace files as MCP resources: ``file://`` URIs inside the root, through the same sandbox.
+
+The template is ``file://{root}/{+path}``; reading resolves the path with ``Workspace.resolve``
+(symlinks, ``..``, secret files refused) and caps the size like ``read_file`` does. A listing
+offers the first files of the tree so clients can attach them without typing a path.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import os
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+
+import anyio.to_thread
+import mcp_types as types
+from mcp.shared.exceptions import MCPError
+
+from tools.context import ToolContext
+from tools.errors import InvalidArgument, NotFound, TooLarge, ToolError
+from tools.workspace import Workspace, is_secret_path
+
+RESOURCE_NOT_FOUND = -32002
+"""The MCP error code for a resource that does not exist."""
+
+LISTED_FILES = 200
+"""How many files ``resources/list`` offers (the template reaches every other file)."""
+
+
+def file_uri(path: Path) -> str:
+    return "file://" + quote(path.as_posix())
+
+
+def template(workspace: Workspace) -> types.ResourceTemplate:
+    return types.ResourceTemplate(
+        name="workspace-file",
+        title="Workspace file",
+        uri_template=file_uri(workspace.root).rstrip("/") + "/{+path}",
+        description=f"A file inside the workspace root {workspace.root}, by its relative path.",
+    )
+
+
+def _listing(workspace: Workspace, limit: int) -> list[types.Resource]:
+    found: list[types.Resource] = []
+    for directory, dirnames, filenames in os.walk(workspace.root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = Path(directory, name)
+            rel = workspace.relative(path)
+            if name.startswith(".") or path.is_symlink():
+                continue
+            if not workspace.allow_secrets and is_secret_path(rel):
+                continue
+            found.append(
+                types.Resource(
+                    name=rel,
+                    uri=file_uri(path),
+                    mime_type=mimetypes.guess_type(name)[0],
+                )
+            )
+            if len(found) >= limit:
+                return found
+    return found
+
+
+async def list_files(workspace: Workspace, limit: int = LISTED_FILES) -> list[types.Resource]:
+    return await anyio.to_thread.run_sync(_listing, workspace, limit)
+
+
+def _path_of(uri: str) -> str:
+    parts = urlsplit(uri)
+    if parts.scheme != "file":
+        raise InvalidArgument(f"{uri!r} is not a file:// URI")
+    if parts.netloc not in ("", "localhost"):
+        raise InvalidArgument(f"{uri!r} names host {parts.netloc!r}; only local files are served")
+    return unquote(parts.path)
+
+
+def _read(ctx: ToolContext, uri: str) -> types.TextResourceContents | types.BlobResourceContents:
+    path = ctx.workspace.resolve(_path_of(uri))
+    if not path.is_file():
+        raise InvalidArgument(f"{uri!r} is not a regular file")
+    size = path.stat().st_size
+    limit = ctx.settings.max_read_bytes
+    if size > limit:
+        raise TooLarge(f"{uri!r} is {size} bytes; resources are served up to {limit} bytes")
+    data = path.read_bytes()
+    mime = mimetypes.guess_type(path.name)[0]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        blob = base64.b64encode(data).decode("ascii")
+        return types.BlobResourceContents(
+            uri=uri, mime_type=mime or "application/octet-stream", blob=blob
+        )
+    return types.TextResourceContents(uri=uri, mime_type=mime or "text/plain", text=text)
+
+
+async def read(ctx: ToolContext, uri: str) -> types.ReadResourceResult:
+    """One workspace file; sandbox refusals and missing files are MCP errors with a message."""
+    try:
+        contents = await anyio.to_thread.run_sync(_read, ctx, uri)
+    except NotFound as exc:
+        raise MCPError(code=RESOURCE_NOT_FOUND, message=str(exc)) from None
+    except ToolError as exc:
+        raise MCPError(code=types.INVALID_PARAMS, message=str(exc)) from None
+    except OSError as exc:
+        raise MCPError(
+            code=types.INVALID_PARAMS, message=f"{uri!r} cannot be read: {exc}"
+        ) from None
+    return types.ReadResourceResult(contents=[contents])

@@ -1,0 +1,133 @@
+"""``build_server``: an MCP ``Server`` (the SDK's low-level server) over the tool registry.
+
+The low-level server lets every listing and result come from our own specs: JSON input and
+output schemas, annotations, structured content and ``isError`` results, without the SDK
+re-deriving schemas from function signatures. Each call gets a ``ToolContext`` from a provider
+(one per process for stdio, per authenticated request for HTTP) with progress wired to MCP
+progress notifications; cancellation cancels the running tool.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from functools import cache
+from importlib import metadata
+from typing import Any
+
+import mcp_types as types
+from mcp.server.context import ServerRequestContext
+from mcp.server.lowlevel import Server
+
+from mcp_server import adapter, resources
+from mcp_server.options import ToolFilter
+from tools.context import ToolContext
+from tools.errors import ToolError
+from tools.spec import ToolSpec
+
+RequestContext = ServerRequestContext[Any, Any]
+ContextProvider = Callable[[RequestContext], Awaitable[ToolContext]]
+"""Builds the tool context for one request (the workspace, credentials and actor it acts for)."""
+
+SERVER_NAME = "fast-genai"
+INSTRUCTIONS = (
+    "Tools to list, read, search, outline and summarize the files of one workspace, and to create "
+    "files there, on GitHub, in Notion and in Jira. Paths are relative to the workspace root. "
+    "Tools marked readOnlyHint=false write: check their arguments (try dry_run=true) first."
+)
+
+
+def static_context(ctx: ToolContext) -> ContextProvider:
+    """A provider that gives every request the same context (stdio: one user, one workspace)."""
+
+    async def provide(_: RequestContext) -> ToolContext:
+        return ctx
+
+    return provide
+
+
+def _version() -> str:
+    try:
+        return metadata.version("fast-genai")
+    except metadata.PackageNotFoundError:
+        return "0"
+
+
+def build_server(
+    context: ContextProvider,
+    *,
+    tool_filter: ToolFilter | None = None,
+    specs: Iterable[ToolSpec] | None = None,
+) -> Server[Any]:
+    """An MCP server for the registry's tools (or ``specs``), as ``tool_filter`` allows."""
+    if specs is None:
+        from tools.registry import TOOLS
+
+        specs = TOOLS
+    all_specs = tuple(specs)
+    tool_filter = tool_filter or ToolFilter()
+    enabled: Mapping[str, ToolSpec] = tool_filter.select(all_specs)
+
+    @cache
+    def listing() -> list[types.Tool]:
+        return [adapter.describe(spec) for spec in enabled.values()]
+
+    def input_schema(name: str) -> dict[str, Any] | None:
+        spec = enabled.get(name)
+        return spec.parameters_schema() if spec else None
+
+    async def list_tools(
+        rctx: RequestContext, params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
+        return types.ListToolsResult(tools=listing())
+
+    async def call_tool(
+        rctx: RequestContext, params: types.CallToolRequestParams
+    ) -> types.CallToolResult:
+        spec = enabled.get(params.name)
+        if spec is None:
+            return adapter.failure(tool_filter.refusal(params.name, all_specs), code="unknown_tool")
+        try:
+            base = await context(rctx)
+        except ToolError as exc:
+            return adapter.failure(f"{spec.name} failed: {exc}", code=exc.code)
+        session = rctx.session
+
+        async def progress(done: float, total: float | None, message: str | None) -> None:
+            await session.report_progress(done, total, message)
+
+        return await adapter.call(
+            spec, dataclasses.replace(base, progress=progress), params.arguments
+        )
+
+    async def list_resources(
+        rctx: RequestContext, params: types.PaginatedRequestParams | None
+    ) -> types.ListResourcesResult:
+        ctx = await context(rctx)
+        return types.ListResourcesResult(resources=await resources.list_files(ctx.workspace))
+
+    async def list_templates(
+        rctx: RequestContext, params: types.PaginatedRequestParams | None
+    ) -> types.ListResourceTemplatesResult:
+        ctx = await context(rctx)
+        return types.ListResourceTemplatesResult(
+            resource_templates=[resources.template(ctx.workspace)]
+        )
+
+    async def read_resource(
+        rctx: RequestContext, params: types.ReadResourceRequestParams
+    ) -> types.ReadResourceResult:
+        return await resources.read(await context(rctx), str(params.uri))
+
+    return Server(
+        SERVER_NAME,
+        version=_version(),
+        title="fast-genai",
+        instructions=INSTRUCTIONS,
+        get_tool_input_schema=input_schema,
+        on_list_tools=list_tools,
+        on_call_tool=call_tool,
+        on_list_resources=list_resources,
+        on_list_resource_templates=list_templates,
+        on_read_resource=read_resource,
+    )
