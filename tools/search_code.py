@@ -1,0 +1,455 @@
+"""``search_code``: content search over the workspace at ripgrep speed.
+
+ripgrep (``rg --json``) runs as a subprocess in the workspace root; its output is parsed as it
+streams and rg is stopped as soon as ``max_results`` hits are in. Files are chosen the way
+``list_files`` chooses them (``.gitignore``/``.ignore`` inside the workspace, no hidden files, no
+symlinks followed; see ``tools.ripgrep.FILTER_FLAGS``), and secret-looking files are never
+searched unless the operator allows them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+from collections import deque
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, Field
+
+from tools.context import ToolContext
+from tools.errors import InvalidArgument, ToolError
+from tools.ripgrep import FILTER_FLAGS, rg_binary
+from tools.workspace import SECRET_PATHS, SECRET_PATTERNS, is_secret_path
+
+MAX_LINE_CHARS = 500
+"""Longer lines are cut to this many characters around the match."""
+MAX_QUERY_CHARS = 1_000
+MAX_GLOBS = 50
+MAX_RESULTS_CAP = 1_000_000
+READ_CHUNK = 1 << 18
+STDERR_KEEP = 16_000
+MAX_WARNINGS = 20
+PROGRESS_EVERY = 100
+
+_MATCH = '{"type":"match"'
+_CONTEXT = '{"type":"context"'
+_END = '{"type":"end"'
+_SUMMARY = '{"type":"summary"'
+_decode = json.JSONDecoder().raw_decode
+
+
+class SearchHit(BaseModel):
+    """One matching line."""
+
+    path: str = Field(description="File path relative to the workspace root, POSIX style.")
+    line: int = Field(description="1-based line number.")
+    column: int = Field(
+        description="1-based column, in characters, where the first match on the line starts."
+    )
+    end_column: int = Field(description="1-based column just after the first match.")
+    text: str = Field(
+        description=f"The line without its line ending. A line longer than {MAX_LINE_CHARS} "
+        "characters is cut to that many around the match, with '…' where text was left out."
+    )
+    text_column: int = Field(
+        default=1,
+        description="The column where `text` starts: 1 unless a long line was cut before it.",
+    )
+    context_before: list[str] = Field(
+        default_factory=list, description="The lines just before, oldest first."
+    )
+    context_after: list[str] = Field(default_factory=list, description="The lines just after.")
+
+
+class SearchCodeResult(BaseModel):
+    """The hits of a search, grouped by file (files in path order, lines in order)."""
+
+    query: str
+    regex: bool
+    case_sensitive: bool | None = Field(description="As asked; null means smart case.")
+    path: str = Field(description="The searched path, relative to the workspace root.")
+    glob: list[str]
+    hits: list[SearchHit]
+    files_with_hits: int
+    truncated: bool = Field(
+        description="True when the search stopped at the limit: more hits exist. Which hits "
+        "come first is not fixed (files are searched in parallel)."
+    )
+    limit: int = Field(description="The most hits this result could hold.")
+    warnings: list[str] = Field(
+        default_factory=list, description="Problems that did not stop the search."
+    )
+
+
+def _one_or_many(value: object) -> object:
+    """Accept a single glob string where a list is expected."""
+    return [value] if isinstance(value, str) else value
+
+
+async def search_code(
+    ctx: ToolContext,
+    query: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=MAX_QUERY_CHARS,
+            description="The text to find; a regular expression (Rust regex syntax) when "
+            "regex is true.",
+        ),
+    ],
+    path: Annotated[
+        str, Field(description="File or directory to search, relative to the workspace root.")
+    ] = ".",
+    regex: Annotated[
+        bool, Field(description="Read the query as a regular expression, not literal text.")
+    ] = False,
+    case_sensitive: Annotated[
+        bool | None,
+        Field(
+            description="true: exact case; false: ignore case; null (default): smart case, "
+            "ignoring case unless the query has an uppercase letter."
+        ),
+    ] = None,
+    glob: Annotated[
+        list[str] | None,
+        BeforeValidator(_one_or_many),
+        Field(
+            description="Only search files matching these globs, e.g. ['*.py'] (any depth) or "
+            "['src/**/*.ts']; a leading '!' excludes, e.g. ['!tests/**']."
+        ),
+    ] = None,
+    context_lines: Annotated[
+        int, Field(ge=0, le=10, description="Lines of context to show before and after a hit.")
+    ] = 0,
+    max_results: Annotated[
+        int | None,
+        Field(
+            ge=1,
+            le=MAX_RESULTS_CAP,
+            description="The most hits to return (default: the configured max_results).",
+        ),
+    ] = None,
+) -> SearchCodeResult:
+    """Search file contents for text or a regex, like ripgrep; returns path:line:column hits.
+
+    Respects .gitignore, skips hidden, binary and secret-looking files. Literal text by default;
+    smart case unless case_sensitive is given. Narrow big searches with path or glob.
+    """
+    if "\x00" in query:
+        raise InvalidArgument("the query may not contain NUL characters")
+    globs = _checked_globs(glob or [])
+    target = ctx.workspace.resolve(path)
+    relative = ctx.workspace.relative(target)
+    limit = max_results if max_results is not None else ctx.settings.max_results
+    arguments = _rg_arguments(
+        query,
+        target=relative,
+        regex=regex,
+        case_sensitive=case_sensitive,
+        globs=globs,
+        context_lines=context_lines,
+        exclude_secrets=not ctx.workspace.allow_secrets,
+    )
+    collector = _Collector(
+        limit=limit, context=context_lines, allow_secrets=ctx.workspace.allow_secrets
+    )
+    warnings = await _run(ctx, arguments, ctx.workspace.root, collector)
+    hits = collector.sorted_hits()
+    return SearchCodeResult.model_construct(
+        query=query,
+        regex=regex,
+        case_sensitive=case_sensitive,
+        path=relative,
+        glob=globs,
+        hits=hits,
+        files_with_hits=collector.files_with_hits,
+        truncated=collector.more,
+        limit=limit,
+        warnings=warnings,
+    )
+
+
+def _checked_globs(globs: list[str]) -> list[str]:
+    if len(globs) > MAX_GLOBS:
+        raise InvalidArgument(f"at most {MAX_GLOBS} globs may be given")
+    for glob in globs:
+        if not glob.strip() or glob.strip() == "!":
+            raise InvalidArgument(f"glob {glob!r} has no pattern")
+        if "\x00" in glob or "\n" in glob:
+            raise InvalidArgument(f"glob {glob!r} may not contain NUL or newline characters")
+    return list(globs)
+
+
+def _rg_arguments(
+    query: str,
+    *,
+    target: str,
+    regex: bool,
+    case_sensitive: bool | None,
+    globs: list[str],
+    context_lines: int,
+    exclude_secrets: bool,
+) -> list[str]:
+    """rg's arguments; every value is attached with ``=`` so none can pass for a flag."""
+    arguments = ["--json", *FILTER_FLAGS]
+    if case_sensitive is None:
+        arguments.append("--smart-case")
+    else:
+        arguments.append("--case-sensitive" if case_sensitive else "--ignore-case")
+    if not regex:
+        arguments.append("--fixed-strings")
+    if context_lines:
+        arguments.append(f"--context={context_lines}")
+    arguments.extend(f"--glob={glob}" for glob in globs)
+    if exclude_secrets:  # after the caller's globs, so these win
+        arguments.extend(f"--iglob=!{pattern}" for pattern in SECRET_PATTERNS)
+        arguments.extend(f"--iglob=!**/{secret}" for secret in SECRET_PATHS)
+    arguments.append(f"--regexp={query}")
+    arguments.extend(["--", "." if target == "." else "./" + target])
+    return arguments
+
+
+async def _run(
+    ctx: ToolContext, arguments: list[str], cwd: Path, collector: _Collector
+) -> list[str]:
+    """Run rg, feed its output to ``collector``; the warnings, or an error for a failed search."""
+    try:
+        process = await asyncio.create_subprocess_exec(
+            rg_binary(),
+            *arguments,
+            cwd=cwd,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+    except OSError as exc:
+        raise ToolError(f"ripgrep could not be started: {exc}") from exc
+    assert process.stdout is not None and process.stderr is not None
+    stderr_task = asyncio.create_task(_read_capped(process.stderr, STDERR_KEEP))
+    try:
+        await _consume(ctx, process.stdout, collector)
+        if collector.done:
+            _stop(process)
+        returncode = await process.wait()
+        stderr = await stderr_task
+    finally:
+        if process.returncode is None:
+            _stop(process)
+            await process.wait()
+        if not stderr_task.done():
+            stderr_task.cancel()
+    message = stderr.decode("utf-8", "replace").strip()
+    if collector.done or returncode in (0, 1) or (returncode == 2 and collector.saw_summary):
+        return _warnings(message)
+    if returncode == 2:
+        raise InvalidArgument(f"ripgrep refused the search: {_clean(message)}")
+    raise ToolError(f"ripgrep failed (exit status {returncode}): {_clean(message)}")
+
+
+def _stop(process: asyncio.subprocess.Process) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        process.kill()
+
+
+async def _consume(ctx: ToolContext, stdout: asyncio.StreamReader, collector: _Collector) -> None:
+    """Parse rg's JSON lines as they arrive, until the end or until the collector is done."""
+    pending = bytearray()
+    next_progress = PROGRESS_EVERY
+    while True:
+        chunk = await stdout.read(READ_CHUNK)
+        if not chunk:
+            break
+        pending += chunk
+        cut = pending.rfind(b"\n")
+        if cut < 0:
+            continue
+        block = pending[:cut].decode("utf-8", "replace")
+        del pending[: cut + 1]
+        collector.feed(block.split("\n"))
+        if collector.done:
+            return
+        if collector.count >= next_progress:
+            await ctx.progress(collector.count, collector.limit, f"{collector.count} hits")
+            next_progress = collector.count + PROGRESS_EVERY
+    if pending:
+        collector.feed(pending.decode("utf-8", "replace").split("\n"))
+
+
+async def _read_capped(stream: asyncio.StreamReader, keep: int) -> bytes:
+    """Read a stream to its end (so rg never blocks on it), keeping the first ``keep`` bytes."""
+    kept = bytearray()
+    while chunk := await stream.read(65536):
+        if len(kept) < keep:
+            kept += chunk[: keep - len(kept)]
+    return bytes(kept)
+
+
+def _clean(message: str) -> str:
+    lines = [line.removeprefix("rg: ").rstrip() for line in message.splitlines()]
+    return "\n".join(line for line in lines if line) or "no message"
+
+
+def _warnings(message: str) -> list[str]:
+    lines = [line for line in _clean(message).splitlines() if line != "no message"]
+    lines = [line for line in lines if not line.startswith("Running with --debug")]
+    if len(lines) > MAX_WARNINGS:
+        lines = [*lines[:MAX_WARNINGS], f"… and {len(lines) - MAX_WARNINGS} more"]
+    return lines
+
+
+def _text(value: dict[str, str]) -> tuple[str, bytes | None]:
+    """An rg JSON ``{"text": ...}`` or ``{"bytes": base64}`` value, and its raw bytes if given."""
+    text = value.get("text")
+    if text is not None:
+        return text, None
+    raw = base64.b64decode(value.get("bytes", ""))
+    return raw.decode("utf-8", "replace"), raw
+
+
+def _strip_eol(text: str) -> str:
+    if text.endswith("\n"):
+        text = text[:-1]
+        if text.endswith("\r"):
+            text = text[:-1]
+    return text
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_LINE_CHARS else text[:MAX_LINE_CHARS] + "…"
+
+
+class _Collector:
+    """Turns rg's JSON messages into hits with their context, stopping at the limit.
+
+    Messages arrive grouped by file, lines in order. A hit's context before is the lines seen
+    just before it; its context after is filled in as later lines of the same file arrive. Once
+    the limit is reached, reading goes on only until one more hit shows that the result is
+    truncated and the last hit's context after is complete.
+    """
+
+    def __init__(self, *, limit: int, context: int, allow_secrets: bool) -> None:
+        self.limit = limit
+        self.context = context
+        self.allow_secrets = allow_secrets
+        self.count = 0
+        self.full = False
+        """The limit is reached."""
+        self.more = False
+        """A hit beyond the limit was seen, so the result is truncated."""
+        self.done = False
+        """Nothing more is needed (truncation known, context complete): rg can be stopped."""
+        self.saw_summary = False
+        self._groups: list[tuple[str, list[SearchHit]]] = []
+        self._key: str | None = None
+        self._hits: list[SearchHit] | None = None
+        self._relative = ""
+        self._recent: deque[tuple[int, str]] = deque(maxlen=max(context, 1))
+        self._waiting: list[tuple[int, list[str]]] = []
+
+    @property
+    def files_with_hits(self) -> int:
+        return sum(1 for _, hits in self._groups if hits)
+
+    def sorted_hits(self) -> list[SearchHit]:
+        groups = sorted((group for group in self._groups if group[1]), key=lambda g: g[0])
+        return [hit for _, hits in groups for hit in hits]
+
+    def feed(self, lines: list[str]) -> None:
+        for line in lines:
+            if line.startswith(_MATCH):
+                self._match(_decode(line)[0]["data"])
+            elif line.startswith(_CONTEXT):
+                self._context(_decode(line)[0]["data"])
+            elif line.startswith(_SUMMARY):
+                self.saw_summary = True
+            elif self.full and line.startswith(_END):
+                self._waiting.clear()  # the file ended: its hits' context is complete
+                self.done = self.more
+            if self.done:
+                return
+
+    def _enter(self, path: dict[str, str]) -> bool:
+        """Switch to the file of a message; whether its lines are wanted."""
+        key = path.get("text") or path.get("bytes", "")
+        if key == self._key:
+            return self._hits is not None
+        self._key = key
+        self._recent.clear()
+        self._waiting.clear()
+        relative = _text(path)[0].removeprefix("./")
+        self._relative = relative
+        if not self.allow_secrets and is_secret_path(relative):
+            self._hits = None
+            return False
+        self._hits = []
+        self._groups.append((relative, self._hits))
+        return True
+
+    def _seen(self, number: int, text: str) -> None:
+        """A line of the current file: it belongs to the context after of waiting hits."""
+        if self._waiting:
+            for last, after in self._waiting:
+                if number <= last:
+                    after.append(text)
+            self._waiting = [entry for entry in self._waiting if entry[0] > number]
+            if self.full and not self._waiting:
+                self.done = self.more
+        if self.context:
+            self._recent.append((number, text))
+
+    def _context(self, data: dict[str, Any]) -> None:
+        if self._enter(data["path"]):
+            self._seen(data["line_number"], _short(_strip_eol(_text(data["lines"])[0])))
+
+    def _match(self, data: dict[str, Any]) -> None:
+        if not self._enter(data["path"]):
+            return
+        number: int = data["line_number"]
+        text, raw = _text(data["lines"])
+        text = _strip_eol(text)
+        if self.full:
+            self.more = True  # a hit beyond the limit: the result is truncated
+            self._seen(number, _short(text))
+            self.done = not self._waiting
+            return
+        submatches = data["submatches"]
+        start, end = (submatches[0]["start"], submatches[0]["end"]) if submatches else (0, 0)
+        if not text.isascii():  # rg gives byte offsets; columns count characters
+            line_bytes = raw if raw is not None else text.encode("utf-8", "surrogatepass")
+            start = len(line_bytes[:start].decode("utf-8", "replace"))
+            end = len(line_bytes[:end].decode("utf-8", "replace"))
+        first = 0
+        if len(text) > MAX_LINE_CHARS:
+            if end > MAX_LINE_CHARS:
+                first = max(0, start - MAX_LINE_CHARS // 5)
+            shown = text[first : first + MAX_LINE_CHARS]
+            if first + MAX_LINE_CHARS < len(text):
+                shown += "…"
+        else:
+            shown = text
+        before: list[str] = []
+        if self.context:
+            lowest = number - self.context
+            before = [line for n, line in self._recent if n >= lowest]
+        self._seen(number, _short(text))
+        after: list[str] = []
+        if self.context:
+            self._waiting.append((number + self.context, after))
+        hit = SearchHit.model_construct(
+            path=self._relative,
+            line=number,
+            column=start + 1,
+            end_column=end + 1,
+            text=shown,
+            text_column=first + 1,
+            context_before=before,
+            context_after=after,
+        )
+        assert self._hits is not None
+        self._hits.append(hit)
+        self.count += 1
+        if self.count >= self.limit:
+            self.full = True
