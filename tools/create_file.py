@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import stat
 from dataclasses import dataclass
@@ -14,10 +15,13 @@ import anyio.to_thread
 from pydantic import BaseModel, Field
 
 from tools.context import ToolContext
-from tools.errors import AlreadyExists, InvalidArgument, PathOutsideWorkspace
+from tools.errors import AlreadyExists, InvalidArgument, PathOutsideWorkspace, ToolError
 from tools.workspace import Workspace
 
 PREVIEW_CHARS = 2_000
+MAX_DEPTH = 64
+"""Most directory levels a created file's path may have."""
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 
 
 class CreatedFile(BaseModel):
@@ -61,17 +65,33 @@ async def create_file(
             preview=content[:PREVIEW_CHARS],
         )
     write = _AtomicWrite(ctx.workspace, target, relative, data, overwrite)
-    created = await anyio.to_thread.run_sync(write.run)
+    try:
+        created = await anyio.to_thread.run_sync(write.run)
+    except OSError as exc:  # permission denied, disk full, read-only file system
+        raise ToolError(f"{relative!r} could not be written: {exc.strerror or exc}") from exc
     return CreatedFile(path=relative, bytes_written=len(data), created=created, dry_run=False)
 
 
 def _target(workspace: Workspace, path: str) -> Path:
-    if path.endswith(("/", "\\")) or Path(path).name in ("", ".", ".."):
-        raise InvalidArgument(f"{path!r} names a directory; give a file path")
+    _check_spelling(path)
     target = workspace.resolve(path, must_exist=False)
+    if path.endswith("/") or Path(path).name in ("", ".", ".."):
+        raise InvalidArgument(f"{path!r} names a directory; give a file path")
     if target == workspace.root:
         raise InvalidArgument(f"{path!r} is the workspace root; give a file path")
     return target
+
+
+def _check_spelling(path: str) -> None:
+    """Refuse names no one means to create: escapes, control characters, absurd nesting."""
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in path):
+        raise InvalidArgument("a file path may not contain control characters")
+    if "\\" in path:
+        raise InvalidArgument(f"{path!r} contains a backslash; separate directories with '/'")
+    if _PERCENT_ESCAPE.search(path):
+        raise InvalidArgument(f"{path!r} looks percent-encoded; give the plain path")
+    if path.count("/") > MAX_DEPTH:
+        raise InvalidArgument(f"{path!r} is nested more than {MAX_DEPTH} directories deep")
 
 
 def _check_existing(target: Path, relative: str, *, overwrite: bool) -> bool:
@@ -82,6 +102,8 @@ def _check_existing(target: Path, relative: str, *, overwrite: bool) -> bool:
         return False
     except NotADirectoryError:
         raise InvalidArgument(f"a parent of {relative!r} is a file, not a directory") from None
+    except OSError as exc:
+        raise InvalidArgument(f"{relative!r} cannot be checked: {exc.strerror}") from None
     if stat.S_ISDIR(info.st_mode):
         raise InvalidArgument(f"{relative!r} is a directory")
     if not stat.S_ISREG(info.st_mode):

@@ -15,6 +15,8 @@ from pathlib import Path, PurePosixPath
 from tools.errors import InvalidArgument, NotFound, PathOutsideWorkspace, SecretFileRefused
 
 MAX_PATH_CHARS = 4096
+MAX_NAME_BYTES = 255
+"""Longest file name component (the usual NAME_MAX); longer ones fail in the OS anyway."""
 
 SECRET_PATTERNS: tuple[str, ...] = (
     ".env",
@@ -54,6 +56,13 @@ def is_secret_path(relative: str) -> bool:
     return any(text == p or text.endswith("/" + p) for p in SECRET_PATHS)
 
 
+def _exists(resolved: Path, original: str) -> bool:
+    try:
+        return resolved.exists()
+    except OSError as exc:  # permission denied on a parent, and the like
+        raise InvalidArgument(f"{original!r} cannot be checked: {exc.strerror}") from exc
+
+
 @dataclass(frozen=True)
 class Workspace:
     """A root directory that file tools may not leave."""
@@ -83,7 +92,7 @@ class Workspace:
         """
         candidate = self._candidate(path)
         resolved = self._resolve_inside(candidate, path)
-        if must_exist and not resolved.exists():
+        if must_exist and not _exists(resolved, path):
             raise NotFound(f"{path!r} does not exist in the workspace")
         if (
             not self.allow_secrets
@@ -112,6 +121,10 @@ class Workspace:
             raise InvalidArgument("a path may not contain NUL bytes")
         if len(path) > MAX_PATH_CHARS:
             raise InvalidArgument(f"a path may not be longer than {MAX_PATH_CHARS} characters")
+        if any(
+            len(part.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES for part in path.split("/")
+        ):
+            raise InvalidArgument(f"a path component may not be longer than {MAX_NAME_BYTES} bytes")
         if path.startswith("~"):
             raise PathOutsideWorkspace(
                 f"{path!r}: '~' is not expanded; give a path inside the workspace"
