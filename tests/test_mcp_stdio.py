@@ -1,0 +1,150 @@
+"""``fast-genai mcp`` over stdio, driven by the mcp SDK's client as a subprocess: every
+registered tool listed with its schemas and hints, called once successfully and once failing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import mcp_types as types
+import pytest
+from mcp import Client, StdioServerParameters
+
+from tests.mcp_samples import SAMPLES, write_sample_tree
+from tools.registry import TOOLS
+
+pytestmark = pytest.mark.anyio
+
+FAST_GENAI = str(Path(sys.executable).with_name("fast-genai"))
+
+
+def stdio(workspace: Path, *flags: str) -> StdioServerParameters:
+    return StdioServerParameters(
+        command=FAST_GENAI,
+        args=["mcp", "--workspace", str(workspace), *flags],
+        env=dict(os.environ),
+    )
+
+
+@pytest.fixture
+def tree(workspace: Path) -> Path:
+    write_sample_tree(workspace)
+    return workspace
+
+
+@pytest.fixture
+def root_uri(tree: Path) -> str:
+    return "file://" + tree.resolve().as_posix()
+
+
+def text_of(result: types.CallToolResult) -> str:
+    return "\n".join(c.text for c in result.content if isinstance(c, types.TextContent))
+
+
+def check_listing(tool: types.Tool, problems: list[str]) -> None:
+    spec = next(s for s in TOOLS if s.name == tool.name)
+    hints = tool.annotations
+    expected: dict[str, Any] = {
+        "title": spec.title,
+        "read_only_hint": not spec.writes,
+        "open_world_hint": spec.open_world,
+        "destructive_hint": spec.destructive if spec.writes else None,
+        "idempotent_hint": spec.idempotent if spec.writes else None,
+    }
+    got = hints.model_dump() if hints else {}
+    if got != expected:
+        problems.append(f"{tool.name}: annotations {got} != {expected}")
+    if tool.input_schema != spec.parameters_schema():
+        problems.append(f"{tool.name}: input schema differs from the spec's")
+    if tool.output_schema != spec.output_schema():
+        problems.append(f"{tool.name}: output schema differs from the spec's")
+    if (tool.title, tool.description) != (spec.title, spec.description):
+        problems.append(f"{tool.name}: title or description differs from the spec's")
+
+
+def test_every_tool_has_a_sample() -> None:
+    missing = [spec.name for spec in TOOLS if spec.name not in SAMPLES]
+    assert not missing, f"add a sample call to tests/mcp_samples.py for: {missing}"
+
+
+async def test_every_tool_over_stdio(tree: Path) -> None:
+    problems: list[str] = []
+    async with Client(stdio(tree)) as client:
+        listed = {tool.name: tool for tool in (await client.list_tools()).tools}
+        assert sorted(listed) == sorted(spec.name for spec in TOOLS)
+        for spec in TOOLS:
+            check_listing(listed[spec.name], problems)
+            sample = SAMPLES[spec.name]
+            if sample.ok is not None:
+                ok = await client.call_tool(spec.name, sample.ok)
+                if ok.is_error or not isinstance(ok.structured_content, dict):
+                    problems.append(f"{spec.name}: sample call failed: {text_of(ok)}")
+                else:
+                    spec.output_model.model_validate(ok.structured_content)
+            failed = await client.call_tool(spec.name, sample.fail)
+            if not failed.is_error:
+                problems.append(f"{spec.name}: failing call did not fail: {text_of(failed)}")
+            elif sample.message not in text_of(failed) or "Traceback" in text_of(failed):
+                problems.append(f"{spec.name}: unclear failure: {text_of(failed)!r}")
+    assert not problems, "\n".join(problems)
+    if "create_file" in listed:
+        assert (tree / "new" / "created.txt").read_text() == "made over MCP\n"
+
+
+async def test_read_only_over_stdio_hides_and_refuses_writes(tree: Path) -> None:
+    writers = [spec.name for spec in TOOLS if spec.writes]
+    async with Client(stdio(tree, "--read-only"), mode="legacy") as client:
+        names = {tool.name for tool in (await client.list_tools()).tools}
+        refusals = [
+            await client.call_tool(name, SAMPLES[name].ok or SAMPLES[name].fail) for name in writers
+        ]
+    assert names == {spec.name for spec in TOOLS if not spec.writes}
+    for result in refusals:
+        assert result.is_error is True
+        assert "read-only" in text_of(result)
+    assert not (tree / "new").exists()
+
+
+async def test_tools_switch_over_stdio(tree: Path) -> None:
+    async with Client(stdio(tree, "--tools", "read_file,list_files")) as client:
+        names = [tool.name for tool in (await client.list_tools()).tools]
+        refused = await client.call_tool("create_file", {"path": "x.txt", "content": "x"})
+        read = await client.call_tool("read_file", {"path": "notes/todo.txt"})
+    assert sorted(names) == ["list_files", "read_file"]
+    assert refused.is_error is True
+    assert "not enabled" in text_of(refused)
+    assert read.is_error is False
+    assert not (tree / "x.txt").exists()
+
+
+async def test_workspace_file_as_resource_over_stdio(tree: Path, root_uri: str) -> None:
+    uri = root_uri + "/notes/todo.txt"
+    async with Client(stdio(tree)) as client:
+        contents = (await client.read_resource(uri)).contents
+    assert isinstance(contents[0], types.TextResourceContents)
+    assert contents[0].text == "- [ ] ship the MCP server\n"
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--tools", "read_file,nope"], "unknown tool name(s) in --tools: nope"),
+        (["--workspace", "/does/not/exist"], "does not exist"),
+    ],
+)
+def test_bad_switches_exit_with_a_message(tree: Path, flags: list[str], message: str) -> None:
+    done = subprocess.run(
+        [FAST_GENAI, "mcp", "--workspace", str(tree), *flags],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
