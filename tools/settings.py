@@ -104,6 +104,23 @@ class ToolSettings(AppSettings):
         "returns the earlier result instead of writing twice.",
     )
     http_timeout: float = Field(default=30.0, gt=0, description="Timeout of calls to services.")
+    upstream_attempts: int = Field(
+        default=4,
+        ge=1,
+        description="Tries of a GitHub, Notion or Jira call that hits a rate limit (429) or a "
+        "server error (5xx), the first included.",
+    )
+    upstream_backoff: float = Field(
+        default=1.0,
+        ge=0,
+        description="First wait between tries in seconds (doubled each time) when the service "
+        "sends no Retry-After.",
+    )
+    upstream_max_wait: float = Field(
+        default=60.0,
+        ge=0,
+        description="Longest wait before a retry; a longer Retry-After is reported, not waited.",
+    )
 
     github_api_url: str = Field(
         default="https://api.github.com",

@@ -1,0 +1,87 @@
+"""The local record of executed writes: a SQLite file under the data folder.
+
+Used by local surfaces (CLI, MCP stdio) when the context brings no ``WriteLog`` of its own; the
+web server passes one backed by its database.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+
+from tools.context import ToolContext, WriteLog, WriteRecord
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS writes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    tool TEXT NOT NULL,
+    key TEXT NOT NULL,
+    actor TEXT,
+    result TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS writes_tool_key ON writes (tool, key, created_at);
+"""
+
+
+class SqliteWriteLog:
+    """``WriteLog`` in a SQLite file; each call opens its own connection in a worker thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    async def find(self, tool: str, key: str, *, within_seconds: int) -> WriteRecord | None:
+        return await anyio.to_thread.run_sync(self._find, tool, key, within_seconds)
+
+    async def add(self, tool: str, key: str, *, actor: str | None, result: dict[str, Any]) -> None:
+        await anyio.to_thread.run_sync(self._add, tool, key, actor, result)
+
+    def _find(self, tool: str, key: str, within_seconds: int) -> WriteRecord | None:
+        since = (datetime.now(UTC) - timedelta(seconds=within_seconds)).isoformat()
+        with self._connect() as db:
+            row = db.execute(
+                "SELECT tool, key, actor, result, created_at FROM writes "
+                "WHERE tool = ? AND key = ? AND created_at >= ? ORDER BY id DESC LIMIT 1",
+                (tool, key, since),
+            ).fetchone()
+        if row is None:
+            return None
+        return WriteRecord(
+            tool=row[0],
+            key=row[1],
+            actor=row[2],
+            result=json.loads(row[3]),
+            created_at=datetime.fromisoformat(row[4]),
+        )
+
+    def _add(self, tool: str, key: str, actor: str | None, result: dict[str, Any]) -> None:
+        with self._connect() as db:
+            db.execute(
+                "INSERT INTO writes (tool, key, actor, result, created_at) VALUES (?, ?, ?, ?, ?)",
+                (tool, key, actor, json.dumps(result), datetime.now(UTC).isoformat()),
+            )
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=10)
+        try:
+            db.executescript(_SCHEMA)
+            with db:
+                yield db
+        finally:
+            db.close()
+
+
+def write_log_for(ctx: ToolContext) -> WriteLog:
+    """The context's write log, or the local SQLite one under the data folder."""
+    if ctx.write_log is not None:
+        return ctx.write_log
+    return SqliteWriteLog(ctx.settings.data_dir / "writes.sqlite")

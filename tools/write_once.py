@@ -1,0 +1,75 @@
+"""Run a write at most once per window: the same call again returns the recorded result.
+
+The key is a SHA-256 of the tool name, the canonical JSON of the normalised arguments (without
+``dry_run``) and the actor, so two users making the same request each get their own object.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, Field
+
+from tools.context import ToolContext
+from tools.write_log_sqlite import write_log_for
+
+
+class WriteOutcome(BaseModel):
+    """Fields every write result carries."""
+
+    dry_run: bool = False
+    request: dict[str, Any] | None = Field(
+        default=None, description="On a dry run: exactly what would be sent."
+    )
+    notes: list[str] = Field(
+        default_factory=list, description="What a dry run could not decide without asking."
+    )
+    deduplicated: bool = Field(
+        default=False,
+        description="True when the same call was already executed recently and its earlier "
+        "result is returned instead of writing again.",
+    )
+    recorded_at: datetime | None = Field(
+        default=None, description="When the returned write was executed, if it was earlier."
+    )
+
+
+R = TypeVar("R", bound=WriteOutcome)
+
+
+def write_key(tool: str, arguments: dict[str, Any], actor: str | None) -> str:
+    canonical = json.dumps(
+        {"tool": tool, "arguments": arguments, "actor": actor},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def write_once(
+    ctx: ToolContext,
+    tool: str,
+    arguments: dict[str, Any],
+    perform: Callable[[], Awaitable[R]],
+    result_type: type[R],
+) -> R:
+    """The recorded result of an identical recent call, or ``perform()`` recorded."""
+    log = write_log_for(ctx)
+    key = write_key(tool, {k: v for k, v in arguments.items() if k != "dry_run"}, ctx.actor)
+    window = ctx.settings.write_dedupe_seconds
+    if window > 0:
+        earlier = await log.find(tool, key, within_seconds=window)
+        if earlier is not None:
+            result = result_type.model_validate(earlier.result)
+            return result.model_copy(
+                update={"deduplicated": True, "recorded_at": earlier.created_at}
+            )
+    result = await perform()
+    await log.add(tool, key, actor=ctx.actor, result=result.model_dump(mode="json"))
+    return result
