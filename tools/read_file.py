@@ -7,7 +7,7 @@ import os
 import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Annotated, AnyStr
+from typing import Annotated, AnyStr
 
 import anyio.to_thread
 from pydantic import BaseModel, Field
@@ -113,10 +113,27 @@ class _Request:
             if encoding is None:
                 raise self._binary()
             handle.seek(0)
-            return self._window(handle, encoding, small=info.st_size <= self.max_bytes)
+            small = info.st_size <= self.max_bytes
+            if encoding.name != "utf-16":
+                return self._window(
+                    _numbered(handle.readline, self.line_cap, b"\n"), encoding, small=small
+                )
+            text = io.TextIOWrapper(handle, encoding="utf-16", newline="")
+            try:
+                return self._window(
+                    _numbered(text.readline, self.line_cap, "\n"), encoding, small=small
+                )
+            except UnicodeDecodeError:
+                raise self._binary() from None
+            finally:
+                text.detach()  # the handle stays ours to close
 
-    def _window(self, handle: IO[bytes], encoding: Encoding, *, small: bool) -> ReadFileResult:
-        lines = self._lines(handle, encoding)
+    @property
+    def line_cap(self) -> int:
+        """The longest line returned whole; a tenth of the byte budget, so others fit too."""
+        return max(self.max_bytes // 10, 1)
+
+    def _window(self, lines: Iterator[_Line], encoding: Encoding, *, small: bool) -> ReadFileResult:
         last_allowed = self.start + self.max_lines - 1
         if self.end is not None:
             last_allowed = min(last_allowed, self.end)
@@ -164,21 +181,11 @@ class _Request:
             notes=([encoding.note] if encoding.note else []) + self.notes,
         )
 
-    def _lines(self, handle: IO[bytes], encoding: Encoding) -> Iterator[_Line]:
-        if encoding.name == "utf-16":
-            text = io.TextIOWrapper(handle, encoding="utf-16", newline="")
-            try:
-                yield from _numbered(text.readline, self.max_bytes, "\n")
-            except UnicodeDecodeError:
-                raise self._binary() from None
-        else:
-            yield from _numbered(handle.readline, self.max_bytes, b"\n")
-
     def _decode(self, lines: list[_Line], encoding: Encoding) -> tuple[list[str], Encoding]:
         raws = [line.raw for line in lines]
         for line in lines:
             if line.cut:
-                self.notes.append(f"line {line.number} was cut at {self.max_bytes:,} bytes")
+                self.notes.append(f"line {line.number} was cut at {self.line_cap:,} bytes")
         if encoding.name == "utf-16":
             return [_strip_newline(str(raw)) for raw in raws], encoding
         data = [raw for raw in raws if isinstance(raw, bytes)]
