@@ -5,10 +5,13 @@ from __future__ import annotations
 import codecs
 import os
 import stat
+import sys
 from pathlib import Path
 
+import anyio
 import pytest
 
+from tests.conftest import require_program
 from tools.context import ToolContext
 from tools.create_file import create_file
 from tools.errors import (
@@ -416,3 +419,33 @@ async def test_bad_targets(workspace: Path, ctx: ToolContext) -> None:
 def test_registered_as_a_write_tool() -> None:
     assert get_tool("create_file").writes
     assert not get_tool("read_file").writes and not get_tool("list_files").writes
+
+
+# --- parity with ripgrep ----------------------------------------------------------------------
+
+PARITY_FILES = (
+    "a.log", "keep.log", "top.txt", "a/top.txt", "build/o", "src/build/o", "dist/keep.txt",
+    "dist/x", "node_modules/x/y", ".hid/z", ".dotfile", "a/x.md", "a/README.md", "a/b/c/f",
+    "a/b/f", "src/gen_x.py", "src/x.py", "docs/q.tmp", "docs/r/q.tmp", "docs/r/ok.txt",
+    "local_only.txt", "sub/local_only.txt",
+)  # fmt: skip
+PARITY_TREE: dict[str, str | bytes] = {
+    ".gitignore": "*.log\n!keep.log\nbuild/\n/top.txt\ndist/*\n!dist/keep.txt\nnode_modules\n"
+    "**/gen_*.py\ndocs/**/*.tmp\n",
+    "a/.gitignore": "*.md\n!README.md\n",
+    "a/b/.ignore": "c/\n",
+    ".git/info/exclude": "local_only.txt\n",
+    **dict.fromkeys(PARITY_FILES, ""),
+}
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+async def test_same_files_as_ripgrep(workspace: Path, ctx: ToolContext, hidden: bool) -> None:
+    rg = require_program("rg", str(Path(sys.executable).parent / "rg"))
+    write(workspace, PARITY_TREE)
+    command = [rg, "--files", "--no-require-git", *(["--hidden"] if hidden else [])]
+    done = await anyio.run_process(command, cwd=workspace)
+    lines = done.stdout.decode().splitlines()
+    expected = sorted(line for line in lines if not line.startswith(".git/"))
+    listing = await list_files(ctx, include_hidden=hidden)
+    assert [entry.path for entry in listing.entries if entry.kind == "file"] == expected
