@@ -1,0 +1,352 @@
+"""``create_notion_page``: a page under a Notion page or database, content given as Markdown.
+
+The Markdown becomes Notion blocks (``tools.notion_blocks``). The page is created with its first
+100 top-level blocks (each with one level of children); everything else is appended in follow-up
+requests under the blocks it belongs to, so long and deeply nested documents arrive whole and in
+order. A database parent (API version 2025-09-03) gets the page in its first data source, with
+the title in whichever property has the ``title`` type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import Field
+
+from tools.context import ToolContext
+from tools.errors import InvalidArgument, MissingCredential, NotFound, ToolError, UpstreamError
+from tools.markdown_tree import Span
+from tools.notion_blocks import (
+    MAX_CHILDREN,
+    BlockNode,
+    count_blocks,
+    inline_children,
+    markdown_to_blocks,
+    render,
+    rich_text,
+)
+from tools.parse_link import notion_id_from, parse_url
+from tools.retry import RetryPolicy, with_retries
+from tools.upstream_errors import NOTION, upstream_error
+from tools.write_once import WriteOutcome, write_once
+
+if TYPE_CHECKING:
+    from notion_client import AsyncClient
+
+ParentType = Literal["page", "database"]
+
+
+class NotionPageResult(WriteOutcome):
+    parent_id: str
+    parent_type: ParentType | None = None
+    page_id: str | None = None
+    url: str | None = None
+    blocks: int = Field(description="Blocks in the page content.")
+    requests: int = Field(default=0, description="Requests used to write the content.")
+
+
+async def create_notion_page(
+    ctx: ToolContext,
+    parent: Annotated[
+        str, Field(description="Parent page or database: a Notion URL or a page/database id.")
+    ],
+    title: Annotated[str, Field(min_length=1, description="Title of the new page.")],
+    content_markdown: Annotated[
+        str, Field(description="Page content as Markdown (headings, lists, to-dos, code, tables).")
+    ] = "",
+    icon: Annotated[
+        str | None, Field(description="An emoji, or an https:// image URL, for the page icon.")
+    ] = None,
+    dry_run: Annotated[
+        bool, Field(description="Validate and show the request without sending it.")
+    ] = False,
+) -> NotionPageResult:
+    """Create a Notion page with Markdown content under a parent page or database.
+
+    Markdown is converted to Notion blocks; Notion's limits (2,000 characters per text piece, 100
+    blocks per request, nesting depth) are handled by splitting and follow-up requests. Returns
+    the page URL."""
+    parent_id, hinted = _parent(parent)
+    token = ctx.credentials.notion_token
+    if token is None:
+        raise MissingCredential("create_notion_page needs a Notion token", hint="set NOTION_TOKEN")
+    nodes = markdown_to_blocks(content_markdown)
+    total = count_blocks(nodes)
+    icon_object = _icon(icon)
+    base_url = ctx.settings.notion_api_url.rstrip("/")
+    if dry_run:
+        return _dry_run(base_url, parent_id, hinted, title, nodes, total, icon_object)
+
+    async def perform() -> NotionPageResult:
+        import httpx
+        from notion_client import AsyncClient
+
+        async with httpx.AsyncClient() as http:
+            client = AsyncClient(
+                client=http,
+                auth=token.get_secret_value(),
+                base_url=base_url,
+                timeout_ms=int(ctx.settings.http_timeout * 1000),
+                retry=False,
+            )
+            writer = _Writer(client, RetryPolicy.from_settings(ctx.settings))
+            return await writer.create(parent_id, hinted, title, nodes, total, icon_object)
+
+    normalised = {
+        "parent": parent_id,
+        "title": title,
+        "content_markdown": content_markdown,
+        "icon": icon,
+        "api": base_url,
+    }
+    return await write_once(ctx, "create_notion_page", normalised, perform, NotionPageResult)
+
+
+def _parent(parent: str) -> tuple[str, ParentType | None]:
+    text = parent.strip()
+    if "://" in text or text.startswith(("notion.so/", "www.notion.so/")):
+        link = parse_url(text if "://" in text else f"https://{text}")
+        if link is None or link.service != "notion" or link.notion_id is None:
+            raise InvalidArgument(f"{parent!r} is not a Notion page or database URL")
+        return link.notion_id, "database" if link.kind == "database" else None
+    found = notion_id_from(text)
+    if found is None or len(text.replace("-", "")) != 32:
+        raise InvalidArgument(
+            f"{parent!r} is not a Notion id", hint="give a page or database URL, or its 32-hex id"
+        )
+    return found, None
+
+
+def _icon(icon: str | None) -> dict[str, Any] | None:
+    if icon is None or not icon.strip():
+        return None
+    icon = icon.strip()
+    if icon.startswith("https://"):
+        return {"type": "external", "external": {"url": icon}}
+    if len(icon) > 16 or icon.isascii():
+        raise InvalidArgument(f"icon {icon!r} is neither an emoji nor an https:// URL")
+    return {"type": "emoji", "emoji": icon}
+
+
+def _title(title: str) -> list[dict[str, Any]]:
+    return rich_text([Span(title)])
+
+
+def _dry_run(
+    base_url: str,
+    parent_id: str,
+    hinted: ParentType | None,
+    title: str,
+    nodes: list[BlockNode],
+    total: int,
+    icon: dict[str, Any] | None,
+) -> NotionPageResult:
+    notes = []
+    if hinted == "database":
+        parent_obj: dict[str, Any] = {
+            "type": "data_source_id",
+            "data_source_id": f"<first data source of database {parent_id}>",
+        }
+        properties = {"<the database's title property>": {"title": _title(title)}}
+        notes.append("the data source and its title property are read at run time")
+    else:
+        parent_obj = {"page_id": parent_id}
+        properties = {"title": {"title": _title(title)}}
+        notes.append("if the id is a database, the page goes into its first data source instead")
+    body: dict[str, Any] = {
+        "parent": parent_obj,
+        "properties": properties,
+        "children": [render(n, with_children=True) for n in nodes[:MAX_CHILDREN]],
+    }
+    if icon:
+        body["icon"] = icon
+    sent = sum(1 + len(inline_children(n)) for n in nodes[:MAX_CHILDREN])
+    if total > sent:
+        notes.append(f"{total - sent} more blocks are appended in follow-up requests")
+    request = {"method": "POST", "url": f"{base_url}/v1/pages", "json": body}
+    return NotionPageResult(
+        parent_id=parent_id,
+        parent_type=hinted,
+        blocks=total,
+        dry_run=True,
+        request=request,
+        notes=notes,
+    )
+
+
+@dataclass
+class _Writer:
+    client: AsyncClient
+    policy: RetryPolicy
+    requests: int = 0
+
+    async def call(self, what: str, request: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
+        async def attempt() -> dict[str, Any]:
+            import httpx
+            from notion_client.errors import HTTPResponseError, RequestTimeoutError
+
+            self.requests += 1
+            try:
+                answer = await request()
+            except HTTPResponseError as exc:
+                raise _error(exc, what) from None
+            except (RequestTimeoutError, httpx.TransportError) as exc:
+                raise upstream_error(NOTION, None, type(exc).__name__, what=what) from None
+            return answer if isinstance(answer, dict) else {}
+
+        return await with_retries(attempt, self.policy)
+
+    async def create(
+        self,
+        parent_id: str,
+        hinted: ParentType | None,
+        title: str,
+        nodes: list[BlockNode],
+        total: int,
+        icon: dict[str, Any] | None,
+    ) -> NotionPageResult:
+        parent_obj, title_key, parent_type = await self._resolve(parent_id, hinted)
+        first, rest = nodes[:MAX_CHILDREN], nodes[MAX_CHILDREN:]
+        body: dict[str, Any] = {
+            "parent": parent_obj,
+            "properties": {title_key: {"title": _title(title)}},
+        }
+        if first:
+            body["children"] = [render(n, with_children=True) for n in first]
+        if icon:
+            body["icon"] = icon
+        self.requests = 0
+        page = await self.call("creating the page", lambda: self.client.pages.create(**body))
+        page_id = page.get("id")
+        notes: list[str] = []
+        if page_id:
+            await self._finish_all(str(page_id), first, None)
+            await self._upload(str(page_id), rest)
+        elif count_blocks(nodes) > sum(1 + len(inline_children(n)) for n in first):
+            raise UpstreamError(
+                "Notion created the page but answered without its id; the rest of the content "
+                "could not be appended",
+                service="notion",
+            )
+        else:
+            notes.append("Notion's answer had no page id")
+        url = page.get("url") or (f"https://www.notion.so/{page_id.replace('-', '')}"
+                                  if isinstance(page_id, str) else None)  # fmt: skip
+        return NotionPageResult(
+            parent_id=parent_id,
+            parent_type=parent_type,
+            page_id=page_id if isinstance(page_id, str) else None,
+            url=url,
+            blocks=total,
+            requests=self.requests,
+            notes=notes,
+        )
+
+    async def _resolve(
+        self, parent_id: str, hinted: ParentType | None
+    ) -> tuple[dict[str, Any], str, ParentType]:
+        if hinted != "database":
+            try:
+                await self.call(
+                    f"reading parent page {parent_id}",
+                    lambda: self.client.pages.retrieve(page_id=parent_id),
+                )
+                return {"page_id": parent_id}, "title", "page"
+            except (NotFound, InvalidArgument):
+                pass  # not a page (or not shared): try it as a database
+        try:
+            database = await self.call(
+                f"reading parent {parent_id}",
+                lambda: self.client.databases.retrieve(database_id=parent_id),
+            )
+        except NotFound:
+            raise NotFound(
+                f"Notion has no page or database {parent_id} that this integration can see",
+                hint="share the parent with the integration (… menu > Connections)",
+            ) from None
+        sources = database.get("data_sources") or []
+        if not sources:
+            raise InvalidArgument(f"Notion database {parent_id} has no data source to add to")
+        source_id = str(sources[0]["id"])
+        source = await self.call(
+            f"reading data source {source_id}",
+            lambda: self.client.data_sources.retrieve(data_source_id=source_id),
+        )
+        properties = source.get("properties") or {}
+        title_key = next(
+            (name for name, prop in properties.items() if prop.get("type") == "title"), None
+        )
+        if title_key is None:
+            raise InvalidArgument(f"Notion data source {source_id} has no title property")
+        return {"type": "data_source_id", "data_source_id": source_id}, title_key, "database"
+
+    async def _upload(self, parent_id: str, nodes: list[BlockNode]) -> None:
+        for start in range(0, len(nodes), MAX_CHILDREN):
+            chunk = nodes[start : start + MAX_CHILDREN]
+            children = [render(n, with_children=True) for n in chunk]
+            answer = await self.call(
+                f"appending blocks to {parent_id}",
+                lambda children=children: self.client.blocks.children.append(  # type: ignore[misc]
+                    block_id=parent_id, children=children
+                ),
+            )
+            ids = [str(r["id"]) for r in answer.get("results", []) if "id" in r]
+            await self._finish_all(parent_id, chunk, ids)
+
+    async def _finish_all(
+        self, parent_id: str, nodes: list[BlockNode], ids: list[str] | None
+    ) -> None:
+        """Append what did not fit into the request that created ``nodes``."""
+        if not any(_has_more(n) for n in nodes):
+            return
+        if ids is None or len(ids) < len(nodes):
+            ids = await self._child_ids(parent_id, len(nodes))
+        for node, node_id in zip(nodes, ids, strict=False):
+            if _has_more(node):
+                await self._finish(node, node_id)
+
+    async def _finish(self, node: BlockNode, node_id: str) -> None:
+        inline = inline_children(node)
+        if any(child.children for child in inline):
+            ids = await self._child_ids(node_id, len(inline))
+            for child, child_id in zip(inline, ids, strict=False):
+                if child.children:
+                    await self._upload(child_id, child.children)
+        await self._upload(node_id, node.children[len(inline) :])
+
+    async def _child_ids(self, block_id: str, count: int) -> list[str]:
+        ids: list[str] = []
+        cursor: str | None = None
+        while len(ids) < count:
+            kwargs: dict[str, Any] = {"block_id": block_id, "page_size": MAX_CHILDREN}
+            if cursor:
+                kwargs["start_cursor"] = cursor
+            answer = await self.call(
+                f"listing the blocks of {block_id}",
+                lambda kwargs=kwargs: self.client.blocks.children.list(**kwargs),  # type: ignore[misc]
+            )
+            ids += [str(r["id"]) for r in answer.get("results", []) if "id" in r]
+            cursor = answer.get("next_cursor")
+            if not answer.get("has_more") or not cursor:
+                break
+        return ids[:count]
+
+
+def _has_more(node: BlockNode) -> bool:
+    inline = inline_children(node)
+    return len(inline) < len(node.children) or any(child.children for child in inline)
+
+
+def _error(exc: Any, what: str) -> ToolError:
+    status = int(getattr(exc, "status", 0)) or None
+    code = str(getattr(exc, "code", "") or "")
+    detail = str(exc)
+    headers = dict(getattr(exc, "headers", {}) or {})
+    permission = None
+    if code == "restricted_resource":
+        permission = "the integration capability for this action (read or insert content)"
+    if status == 400 and code == "validation_error":
+        return InvalidArgument(f"Notion rejected the request while {what}: {detail}")
+    return upstream_error(NOTION, status, detail, what=what, headers=headers, permission=permission)
