@@ -1,0 +1,129 @@
+"""Web fixtures: a migrated database (SQLite, and PostgreSQL when
+``FAST_GENAI_TEST_DATABASE_URL`` is set), the app on it with a scripted model, users, clients."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from agent.build import build_agent
+from agent.settings import AgentSettings
+from tests.web.scripted_model import scripted_model
+from web.app import create_app
+from web.migrate import upgrade
+from web.settings import WebSettings, normalise_database_url
+
+PG_ENV = "FAST_GENAI_TEST_DATABASE_URL"
+
+DATABASES = ["sqlite"] + (["postgresql"] if os.environ.get(PG_ENV) else [])
+
+
+def _reset_postgres(url: str) -> None:
+    import asyncio
+
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async def reset() -> None:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text("DROP SCHEMA public CASCADE"))
+                await connection.execute(text("CREATE SCHEMA public"))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(reset())
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty, migrated database: a SQLite file, or the test PostgreSQL database reset."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    else:
+        url = normalise_database_url(os.environ[PG_ENV])
+        _reset_postgres(url)
+    upgrade(url)
+    yield url
+
+
+@pytest.fixture
+def web_settings(database_url: str, workspace: Path) -> WebSettings:
+    return WebSettings(
+        database_url=database_url,
+        secret_key="test-secret-key-for-jwt-signing-0123456789",
+        workspaces={"default": str(workspace)},
+        sse_ping_seconds=5,
+    )
+
+
+@pytest.fixture
+def app(web_settings: WebSettings) -> FastAPI:
+    from tools.registry import TOOLS
+
+    agent = build_agent(AgentSettings(), model=scripted_model(), tools=TOOLS)
+    return create_app(web_settings, tools=TOOLS, agent=agent)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield http
+
+
+@dataclass
+class Person:
+    email: str
+    password: str
+    headers: dict[str, str]
+    id: uuid.UUID
+
+
+async def register(client: httpx.AsyncClient, email: str, password: str = "s3cret-pass!") -> Person:
+    response = await client.post(
+        "/api/v1/auth/register", json={"email": email, "password": password}
+    )
+    assert response.status_code == 201, response.text
+    user_id = uuid.UUID(response.json()["id"])
+    login = await client.post(
+        "/api/v1/auth/jwt/login", data={"username": email, "password": password}
+    )
+    assert login.status_code == 200, login.text
+    token = login.json()["access_token"]
+    return Person(email, password, {"Authorization": f"Bearer {token}"}, user_id)
+
+
+@pytest.fixture
+async def alice(client: httpx.AsyncClient) -> Person:
+    return await register(client, "alice@example.org")
+
+
+@pytest.fixture
+async def bob(client: httpx.AsyncClient) -> Person:
+    return await register(client, "bob@example.org")
+
+
+def sse_chunks(body: str) -> list[dict[str, Any]]:
+    """The JSON chunks of a UI-message stream (``[DONE]`` as ``{"type": "[DONE]"}``)."""
+    import json
+
+    chunks: list[dict[str, Any]] = []
+    for line in body.splitlines():
+        if line.startswith("data: "):
+            data = line.removeprefix("data: ")
+            chunks.append({"type": "[DONE]"} if data == "[DONE]" else json.loads(data))
+    return chunks
+
+
+def user_message(text: str, message_id: str = "m1") -> dict[str, Any]:
+    return {"id": message_id, "role": "user", "parts": [{"type": "text", "text": text}]}

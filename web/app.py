@@ -1,0 +1,101 @@
+"""The FastAPI app factory: ``create_app(settings) -> FastAPI``."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from tools.settings import ToolSettings
+from tools.spec import ToolSpec
+from web.db import Database
+from web.errors import install_error_handlers
+from web.middleware import BodyLimit, RequestLog
+from web.runs import RunRegistry
+from web.settings import WebSettings
+from web.state import WebState
+from web.workspaces import Workspaces
+
+log = logging.getLogger("fast_genai.web")
+
+API = "/api/v1"
+
+
+def create_app(
+    settings: WebSettings | None = None,
+    *,
+    tool_settings: ToolSettings | None = None,
+    tools: Iterable[ToolSpec] | None = None,
+    agent: Any = None,
+) -> FastAPI:
+    """The web app. ``tools`` defaults to the registry; ``agent`` to ``agent.build_agent``."""
+    from web.routes import approvals, chat, conversations, health, runs, tool_calls, users
+
+    settings = settings or WebSettings()
+    tool_settings = tool_settings or ToolSettings()
+    if tools is None:
+        from tools.registry import TOOLS
+
+        tools = TOOLS
+    state = WebState(
+        settings=settings,
+        tool_settings=tool_settings,
+        db=Database.connect(settings.database_url),
+        workspaces=Workspaces.open(
+            settings.workspaces,
+            settings.workspace_readers,
+            allow_secrets=tool_settings.allow_secret_files,
+        ),
+        tools={spec.name: spec for spec in tools},
+        runs=RunRegistry(),
+        agent=agent,
+    )
+    for problem in state.workspaces.problems:
+        log.warning(problem)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await state.runs.drain()
+        await state.db.close()
+
+    app = FastAPI(
+        title="fast-genai",
+        summary="A Gemini-backed agent with typed code and integration tools.",
+        version="0.1.0",
+        docs_url="/docs",
+        openapi_url=f"{API}/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.web = state
+    app.state.db = state.db
+    app.state.settings = settings
+    app.state.secret = settings.resolved_secret(tool_settings.data_dir)
+
+    install_error_handlers(app)
+    app.include_router(health.router)
+    for router in (
+        users.router,
+        tool_calls.router,
+        approvals.router,
+        conversations.router,
+        chat.router,
+        runs.router,
+    ):
+        app.include_router(router, prefix=API)
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_credentials=True,
+            allow_methods=["*"],
+            allow_headers=["*"],
+        )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLog)
+    return app

@@ -1,0 +1,80 @@
+"""The one place errors become JSON: ``{"error": {"code", "message", "hint"}}``.
+
+Routes raise ``ToolError`` subclasses (the tools' own tree) for expected failures; fastapi-users'
+``HTTPException``s and request validation errors are answered in the same shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from tools.errors import ToolError, UpstreamError
+
+log = logging.getLogger("fast_genai.web")
+
+
+def error_body(code: str, message: str, hint: str | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "hint": hint}}
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    hint: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    return JSONResponse(error_body(code, message, hint), status_code=status, headers=headers)
+
+
+async def _tool_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ToolError)
+    headers: dict[str, str] = {}
+    if isinstance(exc, UpstreamError) and exc.retry_after is not None:
+        headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+    return error_response(exc.status, exc.code, exc.message, exc.hint, headers or None)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    detail: Any = exc.detail
+    if isinstance(detail, dict):  # fastapi-users: {"code": ..., "reason": ...}
+        code = str(detail.get("code", "error")).lower()
+        message = str(detail.get("reason", code))
+    elif isinstance(detail, str) and detail.isupper() and " " not in detail:
+        code = detail.lower()  # fastapi-users' codes, e.g. LOGIN_BAD_CREDENTIALS
+        message = code.replace("_", " ")
+    else:
+        code = _status_code_name(exc.status_code)
+        message = str(detail)
+    headers = dict(exc.headers) if exc.headers else None
+    return error_response(exc.status_code, code, message, headers=headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body") or "body"
+        problems.append(f"{where}: {err.get('msg', 'invalid')}")
+    return error_response(422, "invalid_request", "; ".join(problems) or "invalid request")
+
+
+def _status_code_name(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase.lower().replace(" ", "_")
+    except ValueError:
+        return "error"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ToolError, _tool_error)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

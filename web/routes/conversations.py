@@ -1,0 +1,156 @@
+"""Conversations of the current user: list (paged), get with messages, rename, delete, stop."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from web import approvals, history
+from web.agent_runs import own_conversation
+from web.db import SessionDep
+from web.models import Conversation, Message
+from web.state import StateDep
+from web.users import CurrentUser
+
+router = APIRouter(tags=["conversations"])
+
+
+class ConversationView(BaseModel):
+    id: uuid.UUID
+    title: str
+    workspace: str
+    status: str
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: Conversation) -> ConversationView:
+        return cls(
+            id=row.id,
+            title=row.title,
+            workspace=row.workspace,
+            status=row.status,
+            error=row.error,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+
+class ConversationPage(BaseModel):
+    items: list[ConversationView]
+    total: int
+    limit: int
+    offset: int
+
+
+class StoredMessage(BaseModel):
+    seq: int
+    kind: str
+    status: str
+    created_at: datetime
+
+
+class ConversationDetail(ConversationView):
+    messages: list[dict[str, Any]] = Field(
+        description="The conversation as Vercel AI SDK UI messages (AI SDK 6)."
+    )
+    stored: list[StoredMessage] = Field(
+        description="Each stored model message with its status (complete, cancelled, failed)."
+    )
+    pending_approvals: list[approvals.ApprovalView]
+
+
+class Rename(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+
+
+class StopResult(BaseModel):
+    stopped: bool
+
+
+@router.get("/conversations")
+async def list_conversations(
+    user: CurrentUser,
+    session: SessionDep,
+    limit: int = Query(default=20, ge=1, le=100),
+    offset: int = Query(default=0, ge=0, le=1_000_000),
+) -> ConversationPage:
+    """The user's chats, most recently active first."""
+    mine = (Conversation.user_id == user.id, Conversation.kind == "chat")
+    total = await session.scalar(select(func.count()).select_from(Conversation).where(*mine))
+    rows = (
+        await session.execute(
+            select(Conversation)
+            .where(*mine)
+            .order_by(col(Conversation.updated_at).desc(), col(Conversation.id))
+            .limit(limit)
+            .offset(offset)
+        )
+    ).scalars()
+    return ConversationPage(
+        items=[ConversationView.of(row) for row in rows],
+        total=total or 0,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.get("/conversations/{conversation_id}")
+async def get_conversation(
+    conversation_id: uuid.UUID, user: CurrentUser, session: SessionDep
+) -> ConversationDetail:
+    """One conversation with its messages and the writes awaiting a decision."""
+    from pydantic_ai.ui.vercel_ai import VercelAIAdapter
+
+    row = await own_conversation(session, user, conversation_id)
+    rows: list[Message] = await history.rows_of(session, row.id)
+    messages = await history.load(session, row.id)
+    ui = VercelAIAdapter.dump_messages(messages, sdk_version=6)
+    pending = await approvals.pending_for(session, user, row.id)
+    return ConversationDetail(
+        **ConversationView.of(row).model_dump(),
+        messages=[m.model_dump(mode="json", by_alias=True, exclude_none=True) for m in ui],
+        stored=[
+            StoredMessage(seq=m.seq, kind=m.kind, status=m.status, created_at=m.created_at)
+            for m in rows
+        ],
+        pending_approvals=[approvals.ApprovalView.of(p) for p in pending],
+    )
+
+
+@router.patch("/conversations/{conversation_id}")
+async def rename_conversation(
+    conversation_id: uuid.UUID, body: Rename, user: CurrentUser, session: SessionDep
+) -> ConversationView:
+    """Give a conversation a new title."""
+    row = await own_conversation(session, user, conversation_id)
+    row.title = body.title.strip() or row.title
+    await session.flush()
+    return ConversationView.of(row)
+
+
+@router.delete("/conversations/{conversation_id}", status_code=204)
+async def delete_conversation(
+    conversation_id: uuid.UUID, state: StateDep, user: CurrentUser, session: SessionDep
+) -> Response:
+    """Delete a conversation, its messages and pending writes (a running answer is stopped)."""
+    row = await own_conversation(session, user, conversation_id)
+    state.runs.stop(row.id)
+    await session.delete(row)
+    return Response(status_code=204)
+
+
+@router.post("/conversations/{conversation_id}/stop")
+async def stop_conversation(
+    conversation_id: uuid.UUID, state: StateDep, user: CurrentUser, session: SessionDep
+) -> StopResult:
+    """Stop the answer being streamed (the model call is cancelled; what was said is kept)."""
+    row = await own_conversation(session, user, conversation_id)
+    return StopResult(stopped=state.runs.stop(row.id))

@@ -1,0 +1,125 @@
+"""Settings of the web server: database, secret key, workspaces, CORS, limits.
+
+The secret key signs login tokens. When ``FAST_GENAI_SECRET_KEY`` is not set, one is generated on
+first start and kept in ``<data_dir>/secret_key`` (mode 0600), so a restart keeps everyone logged
+in. Deleting that file (or changing the setting) logs every user out.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
+
+from tools.settings import AppSettings, ToolSettings, env
+
+SECRET_FILE_NAME = "secret_key"  # noqa: S105 - a file name, not a secret
+
+
+def normalise_database_url(url: str) -> str:
+    """An async SQLAlchemy URL: ``postgresql://`` gets asyncpg, ``sqlite://`` gets aiosqlite."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url.removeprefix(prefix)
+    if url.startswith("sqlite://"):
+        return "sqlite+aiosqlite://" + url.removeprefix("sqlite://")
+    return url
+
+
+def default_database_url() -> str:
+    data_dir = ToolSettings().data_dir
+    return f"sqlite+aiosqlite:///{data_dir / 'fast-genai.db'}"
+
+
+def _parse_workspaces(value: object) -> object:
+    """``name=path,name2=path2`` (or a bare path, named "default") into a mapping."""
+    if not isinstance(value, str):
+        return value
+    result: dict[str, str] = {}
+    for item in value.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        name, sep, path = item.partition("=")
+        if not sep:
+            name, path = "default", item
+        result[name.strip()] = path.strip()
+    return result
+
+
+class WebSettings(AppSettings):
+    """What the web server needs beyond the tools' settings."""
+
+    database_url: str = Field(
+        default_factory=default_database_url,
+        validation_alias=env("DATABASE_URL", "FAST_GENAI_DATABASE_URL", "database_url"),
+        description="SQLAlchemy URL; postgresql:// URLs use asyncpg, sqlite:// aiosqlite.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs login tokens; generated into the data dir on first start if unset.",
+    )
+    workspaces: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=lambda: {"default": "."},
+        description="Named workspace roots, as name=path,name2=path2; the first is the default.",
+    )
+    workspace_readers: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description="Who may use a workspace, as name=email1|email2; unlisted: every active user.",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins allowed by CORS (comma-separated)."
+    )
+    max_body_bytes: int = Field(
+        default=1_000_000, ge=1024, description="Largest request body accepted, in bytes."
+    )
+    jwt_lifetime_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    sse_ping_seconds: float = Field(default=15.0, gt=0)
+    run_timeout_seconds: float = Field(default=600.0, gt=0)
+    shared_credentials: bool = Field(
+        default=False,
+        description="Let every user's tools use the server's own GITHUB_TOKEN, NOTION_TOKEN, "
+        "Jira settings (otherwise each user brings their own).",
+    )
+    model: str | None = Field(
+        default=None, description="Model name for chat and runs; the agent's default when unset."
+    )
+
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _normalise(cls, value: str) -> str:
+        return normalise_database_url(value)
+
+    @field_validator("workspaces", "workspace_readers", mode="before")
+    @classmethod
+    def _split_mapping(cls, value: object) -> object:
+        return _parse_workspaces(value)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    def resolved_secret(self, data_dir: Path | None = None) -> str:
+        """The secret key: the setting, or the persisted generated one (created if missing)."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        folder = data_dir or ToolSettings().data_dir
+        path = folder / SECRET_FILE_NAME
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        folder.mkdir(parents=True, exist_ok=True)
+        secret = secrets.token_urlsafe(48)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process wrote it first
+            return path.read_text(encoding="utf-8").strip()
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secret)
+        return secret
