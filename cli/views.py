@@ -14,6 +14,7 @@ from rich.text import Text
 if TYPE_CHECKING:
     from tools.create_file import CreatedFile
     from tools.list_files import FileListing
+    from tools.outline_model import CodeOutline
     from tools.read_file import ReadFileResult
 
 View = Callable[[Console, Any], None]
@@ -56,7 +57,38 @@ def created_file(console: Console, result: CreatedFile) -> None:
     console.print(f"{done} {escape(result.path)} ({result.bytes_written:,} bytes)")
 
 
+def code_outline(console: Console, result: CodeOutline) -> None:
+    """A tree per file: imports count, then symbols nested under their parents, with lines."""
+    from rich.tree import Tree
+
+    for outline in result.files:
+        title = f"[bold cyan]{escape(outline.path)}[/] [dim]{outline.language or ''}[/]"
+        if not outline.supported:
+            console.print(f"{title} [yellow]{escape(outline.reason or 'not outlined')}[/]")
+            continue
+        tree = Tree(title)
+        if outline.imports:
+            tree.add(f"[dim]{len(outline.imports)} imports[/]")
+        nodes: dict[str, Tree] = {}
+        for symbol in outline.symbols:
+            label = (
+                f"[magenta]{symbol.kind}[/] {escape(symbol.signature or symbol.name)} "
+                f"[dim]{symbol.start_line}-{symbol.end_line}[/]"
+            )
+            if symbol.doc:
+                label += f" [green]{escape(symbol.doc)}[/]"
+            parent = nodes.get(symbol.parent or "", tree)
+            nodes[symbol.qualified_name] = parent.add(label)
+        console.print(tree)
+    more = "; truncated by max_files" if result.truncated else ""
+    console.print(
+        f"[dim]{len(result.files)} files outlined, {result.files_unsupported} in other "
+        f"languages, {result.cache_hits} from cache{more}[/]"
+    )
+
+
 VIEWS: dict[str, View] = {
+    "CodeOutline": code_outline,
     "FileListing": file_listing,
     "ReadFileResult": read_file_result,
     "CreatedFile": created_file,

@@ -6,6 +6,7 @@ cheap things at module level (pydantic, the standard library); heavy clients loa
 
 from __future__ import annotations
 
+from tools.code_outline import code_outline
 from tools.create_file import create_file
 from tools.errors import NotFound
 from tools.list_files import list_files
@@ -15,6 +16,7 @@ from tools.spec import ToolSpec
 TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(list_files, title="List files", idempotent=True),
     ToolSpec(read_file, title="Read a file", idempotent=True),
+    ToolSpec(code_outline, title="Outline code", idempotent=True, long_running=True),
     ToolSpec(create_file, title="Create a file", writes=True),
 )
 

@@ -1,0 +1,213 @@
+"""Outline many files: cache look-up first, then parse the misses in parallel, then store them.
+
+Reusable outside the ``code_outline`` tool (``summarize`` builds its repo map from
+:func:`outline_paths`). Small batches are parsed in-process; larger ones in a process pool
+sized to the usable cores (``forkserver`` where available: safe to start from a thread).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.languages import grammar_version, language_for_path
+from tools.outline_cache import FileKey, OutlineCache
+from tools.outline_extract import (
+    MAX_OUTLINE_BYTES,
+    OUTLINE_FORMAT_VERSION,
+    outline_file,
+    outline_jobs,
+)
+from tools.outline_model import FileOutline
+
+Progress = Callable[[int, int], None]
+"""``progress(done, total)`` over the files that had to be parsed."""
+
+IN_PROCESS_BYTES = 1_000_000
+"""Misses totalling less than this are parsed in-process: cheaper than starting a pool."""
+
+CHUNK_BYTES = 256_000
+CHUNK_FILES = 64
+"""A pool task holds about this much work, so progress is frequent and the load balances."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to outline: real absolute path, language, and the stat that keys the cache."""
+
+    path: Path
+    language: str
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def stat(cls, path: Path, language: str) -> SourceFile:
+        info = path.stat()
+        return cls(path, language, info.st_size, info.st_mtime_ns)
+
+    def key(self) -> FileKey:
+        version = f"{OUTLINE_FORMAT_VERSION};{grammar_version(self.language)}"
+        return FileKey(str(self.path), self.size, self.mtime_ns, version)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    outlines: list[str]
+    """Each file's outline as JSON without its ``path``, in input order."""
+    cache_hits: int
+
+
+def outline_batch(
+    files: Sequence[SourceFile],
+    cache: OutlineCache | None,
+    *,
+    progress: Progress | None = None,
+    max_bytes: int = MAX_OUTLINE_BYTES,
+) -> BatchResult:
+    """Outlines of ``files``: cached ones as they are, the others parsed and then cached."""
+    keys = [file.key() for file in files]
+    cached = cache.get_many(keys) if cache is not None else {}
+    outlines: list[str | None] = [cached.get(key.path) for key in keys]
+    misses = [i for i, outline in enumerate(outlines) if outline is None]
+    parsed = _parse(files, misses, progress, max_bytes)
+    to_store = []
+    for i, (outline, cacheable) in parsed.items():
+        outlines[i] = outline
+        if cacheable:
+            to_store.append((keys[i], outline))
+    if cache is not None:
+        cache.put_many(to_store)
+    return BatchResult([o for o in outlines if o is not None], len(files) - len(misses))
+
+
+def outline_paths(
+    paths: Sequence[Path],
+    cache: OutlineCache | None,
+    *,
+    root: Path,
+    progress: Progress | None = None,
+) -> list[FileOutline]:
+    """Outlines of real absolute ``paths`` under ``root`` (paths shown relative to it).
+
+    Files in no supported language come back with ``supported=False`` and a reason.
+    """
+    results: list[FileOutline | None] = [None] * len(paths)
+    files: list[SourceFile] = []
+    where: list[int] = []
+    for i, path in enumerate(paths):
+        relative = path.relative_to(root).as_posix()
+        language = language_for_path(path)
+        if language is None:
+            results[i] = unsupported_outline(relative)
+            continue
+        try:
+            files.append(SourceFile.stat(path, language))
+        except OSError as exc:
+            results[i] = FileOutline(
+                path=relative, language=language, supported=False, reason=str(exc.strerror)
+            )
+            continue
+        where.append(i)
+    batch = outline_batch(files, cache, progress=progress)
+    for i, file, outline in zip(where, files, batch.outlines, strict=True):
+        relative = file.path.relative_to(root).as_posix()
+        results[i] = FileOutline.model_validate_json(with_path(relative, outline))
+    return [result for result in results if result is not None]
+
+
+def unsupported_outline(relative: str) -> FileOutline:
+    from tools.languages import supported_languages
+
+    return FileOutline(
+        path=relative,
+        language=None,
+        supported=False,
+        reason="language not supported; outlines cover " + ", ".join(supported_languages()),
+    )
+
+
+def with_path(relative: str, outline: str) -> str:
+    """A stored outline (JSON object without ``path``) with its ``path`` put first."""
+    return '{"path":' + json.dumps(relative, ensure_ascii=False) + "," + outline[1:]
+
+
+def usable_cores() -> int:
+    sched_getaffinity = getattr(os, "sched_getaffinity", None)
+    if sched_getaffinity is not None:
+        return max(1, len(sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def _parse(
+    files: Sequence[SourceFile],
+    misses: list[int],
+    progress: Progress | None,
+    max_bytes: int,
+) -> dict[int, tuple[str, bool]]:
+    total = len(misses)
+    if not total:
+        return {}
+    workers = usable_cores()
+    if workers == 1 or sum(files[i].size for i in misses) < IN_PROCESS_BYTES:
+        return _parse_here(files, misses, progress, max_bytes)
+    chunks = _chunks(files, misses)
+    done = 0
+    parsed: dict[int, tuple[str, bool]] = {}
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(chunks)), mp_context=_pool_context()
+    ) as pool:
+        futures = {
+            pool.submit(
+                outline_jobs, [(str(files[i].path), files[i].language, max_bytes) for i in chunk]
+            ): chunk
+            for chunk in chunks
+        }
+        for future in as_completed(futures):
+            chunk = futures[future]
+            parsed.update(zip(chunk, future.result(), strict=True))
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
+    return parsed
+
+
+def _parse_here(
+    files: Sequence[SourceFile], misses: list[int], progress: Progress | None, max_bytes: int
+) -> dict[int, tuple[str, bool]]:
+    parsed: dict[int, tuple[str, bool]] = {}
+    for done, i in enumerate(misses, start=1):
+        parsed[i] = outline_file(str(files[i].path), files[i].language, max_bytes)
+        if progress is not None and (done % CHUNK_FILES == 0 or done == len(misses)):
+            progress(done, len(misses))
+    return parsed
+
+
+def _chunks(files: Sequence[SourceFile], misses: list[int]) -> list[list[int]]:
+    """Tasks of about CHUNK_BYTES each, biggest files first so no worker finishes last alone."""
+    order = sorted(misses, key=lambda i: files[i].size, reverse=True)
+    chunks: list[list[int]] = []
+    current: list[int] = []
+    size = 0
+    for i in order:
+        current.append(i)
+        size += files[i].size
+        if size >= CHUNK_BYTES or len(current) >= CHUNK_FILES:
+            chunks.append(current)
+            current, size = [], 0
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    method = "forkserver" if "forkserver" in methods else "spawn"
+    context = multiprocessing.get_context(method)
+    if method == "forkserver":
+        context.set_forkserver_preload(["tools.outline_extract"])
+    return context
