@@ -9,15 +9,43 @@ from __future__ import annotations
 from tools.code_outline import code_outline
 from tools.create_file import create_file
 from tools.errors import NotFound
+from tools.github_file import create_github_file
+from tools.jira_issue import create_jira_issue
 from tools.list_files import list_files
+from tools.notion_page import create_notion_page
+from tools.parse_link import parse_link
 from tools.read_file import read_file
+from tools.search_code import search_code
 from tools.spec import ToolSpec
 
 TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(list_files, title="List files", idempotent=True),
     ToolSpec(read_file, title="Read a file", idempotent=True),
+    ToolSpec(search_code, title="Search code", idempotent=True, long_running=True),
     ToolSpec(code_outline, title="Outline code", idempotent=True, long_running=True),
+    ToolSpec(parse_link, title="Parse links", idempotent=True),
     ToolSpec(create_file, title="Create a file", writes=True),
+    ToolSpec(
+        create_github_file,
+        title="Create a GitHub file",
+        writes=True,
+        credential="github",
+        open_world=True,
+    ),
+    ToolSpec(
+        create_notion_page,
+        title="Create a Notion page",
+        writes=True,
+        credential="notion",
+        open_world=True,
+    ),
+    ToolSpec(
+        create_jira_issue,
+        title="Create a Jira issue",
+        writes=True,
+        credential="jira",
+        open_world=True,
+    ),
 )
 
 _BY_NAME = {spec.name: spec for spec in TOOLS}

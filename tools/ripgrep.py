@@ -40,11 +40,18 @@ def _located() -> str | None:
     return shutil.which("rg")
 
 
-def rg_binary() -> str:
-    """The path of the ``rg`` executable, or ``Unsupported`` saying how to install it."""
+def rg_binary_or_none() -> str | None:
+    """The path of the ``rg`` executable, or ``None`` when it is not installed."""
     found = _located()
     if found is None:
         _located.cache_clear()  # it may be installed later in this process
+    return found
+
+
+def rg_binary() -> str:
+    """The path of the ``rg`` executable, or ``Unsupported`` saying how to install it."""
+    found = rg_binary_or_none()
+    if found is None:
         raise Unsupported(
             "ripgrep (rg) is not installed, so code search is unavailable",
             hint="install the ripgrep==14.1.0 package into this environment, or put rg on PATH",

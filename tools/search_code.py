@@ -12,17 +12,22 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import fnmatch
+import gc
 import json
+import re
 from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio
 from pydantic import BaseModel, BeforeValidator, Field
 
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, ToolError
 from tools.ripgrep import FILTER_FLAGS, rg_binary
-from tools.workspace import SECRET_PATHS, SECRET_PATTERNS, is_secret_path
+from tools.workspace import SECRET_PATHS, SECRET_PATTERNS
 
 MAX_LINE_CHARS = 500
 """Longer lines are cut to this many characters around the match."""
@@ -36,8 +41,8 @@ PROGRESS_EVERY = 100
 
 _MATCH = '{"type":"match"'
 _CONTEXT = '{"type":"context"'
+_BEGIN = '{"type":"begin"'
 _END = '{"type":"end"'
-_SUMMARY = '{"type":"summary"'
 _decode = json.JSONDecoder().raw_decode
 
 
@@ -140,6 +145,8 @@ async def search_code(
     """
     if "\x00" in query:
         raise InvalidArgument("the query may not contain NUL characters")
+    if "\n" in query:
+        raise InvalidArgument("the query may not contain a line break: matches are single lines")
     globs = _checked_globs(glob or [])
     target = ctx.workspace.resolve(path)
     relative = ctx.workspace.relative(target)
@@ -236,9 +243,10 @@ async def _run(
         returncode = await process.wait()
         stderr = await stderr_task
     finally:
-        if process.returncode is None:
+        if process.returncode is None:  # cancelled, or failed while reading: no rg left behind
             _stop(process)
-            await process.wait()
+            with anyio.CancelScope(shield=True):
+                await process.wait()
         if not stderr_task.done():
             stderr_task.cancel()
     message = stderr.decode("utf-8", "replace").strip()
@@ -268,14 +276,33 @@ async def _consume(ctx: ToolContext, stdout: asyncio.StreamReader, collector: _C
             continue
         block = pending[:cut].decode("utf-8", "replace")
         del pending[: cut + 1]
-        collector.feed(block.split("\n"))
+        with _gc_paused():
+            collector.feed(block.split("\n"))
         if collector.done:
             return
         if collector.count >= next_progress:
-            await ctx.progress(collector.count, collector.limit, f"{collector.count} hits")
+            await ctx.progress(collector.count, None, f"{collector.count} hits so far")
             next_progress = collector.count + PROGRESS_EVERY
     if pending:
         collector.feed(pending.decode("utf-8", "replace").split("\n"))
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection during one synchronous parse step.
+
+    A step allocates thousands of long-lived objects (hits); with the collector on, each few
+    hundred trigger a collection that walks them again. Pausing for a step (no ``await`` inside,
+    so no other task runs meanwhile) does one collection afterwards instead of dozens.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 async def _read_capped(stream: asyncio.StreamReader, keep: int) -> bytes:
@@ -310,15 +337,46 @@ def _text(value: dict[str, str]) -> tuple[str, bytes | None]:
 
 
 def _strip_eol(text: str) -> str:
-    if text.endswith("\n"):
-        text = text[:-1]
-        if text.endswith("\r"):
-            text = text[:-1]
+    if text[-1:] == "\n":
+        return text[:-2] if text[-2:] == "\r\n" else text[:-1]
     return text
 
 
 def _short(text: str) -> str:
     return text if len(text) <= MAX_LINE_CHARS else text[:MAX_LINE_CHARS] + "…"
+
+
+_HIT_FIELDS = set(SearchHit.model_fields)
+"""Shared by every hit as its set of explicitly set fields (all of them; never shrinks)."""
+
+
+_SECRET_NAME = re.compile("|".join(fnmatch.translate(pattern) for pattern in SECRET_PATTERNS))
+_SECRET_SUFFIXES = tuple("/" + path for path in SECRET_PATHS)
+
+
+def _is_secret(relative: str) -> bool:
+    """``tools.workspace.is_secret_path`` with one compiled pattern: it runs once per file."""
+    lower = relative.lower()
+    return (
+        _SECRET_NAME.match(lower.rpartition("/")[2]) is not None
+        or lower in SECRET_PATHS
+        or lower.endswith(_SECRET_SUFFIXES)
+    )
+
+
+def _hit(values: dict[str, Any]) -> SearchHit:
+    """``SearchHit.model_construct(**values)`` without its per-field loop (the hot path).
+
+    Every field is given and trusted, so this sets what ``model_construct`` sets; a test checks
+    that the result equals a validated ``SearchHit``.
+    """
+    hit = SearchHit.__new__(SearchHit)
+    _set = object.__setattr__
+    _set(hit, "__dict__", values)
+    _set(hit, "__pydantic_fields_set__", _HIT_FIELDS)
+    _set(hit, "__pydantic_extra__", None)
+    _set(hit, "__pydantic_private__", None)
+    return hit
 
 
 class _Collector:
@@ -358,18 +416,39 @@ class _Collector:
         return [hit for _, hits in groups for hit in hits]
 
     def feed(self, lines: list[str]) -> None:
+        """Take rg JSON lines; stops early once ``done``."""
+        match = self._match
         for line in lines:
+            # rg writes "type" first for these four; any other line is decoded in full
             if line.startswith(_MATCH):
-                self._match(_decode(line)[0]["data"])
+                match(_decode(line)[0]["data"])
             elif line.startswith(_CONTEXT):
                 self._context(_decode(line)[0]["data"])
-            elif line.startswith(_SUMMARY):
-                self.saw_summary = True
-            elif self.full and line.startswith(_END):
-                self._waiting.clear()  # the file ended: its hits' context is complete
-                self.done = self.more
+            elif line.startswith(_BEGIN):
+                continue
+            elif line.startswith(_END):
+                self._end()
+            elif line:
+                self._message(_decode(line)[0])
             if self.done:
                 return
+
+    def _message(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if kind == "match":
+            self._match(message["data"])
+        elif kind == "context":
+            self._context(message["data"])
+        elif kind == "end":
+            self._end()
+        elif kind == "summary":
+            self.saw_summary = True
+
+    def _end(self) -> None:
+        """A file ended: the context of its hits is complete."""
+        self._waiting.clear()
+        if self.full and self.more:
+            self.done = True
 
     def _enter(self, path: dict[str, str]) -> bool:
         """Switch to the file of a message; whether its lines are wanted."""
@@ -381,7 +460,7 @@ class _Collector:
         self._waiting.clear()
         relative = _text(path)[0].removeprefix("./")
         self._relative = relative
-        if not self.allow_secrets and is_secret_path(relative):
+        if not self.allow_secrets and _is_secret(relative):
             self._hits = None
             return False
         self._hits = []
@@ -397,18 +476,22 @@ class _Collector:
             self._waiting = [entry for entry in self._waiting if entry[0] > number]
             if self.full and not self._waiting:
                 self.done = self.more
-        if self.context:
-            self._recent.append((number, text))
+        self._recent.append((number, text))
 
     def _context(self, data: dict[str, Any]) -> None:
         if self._enter(data["path"]):
             self._seen(data["line_number"], _short(_strip_eol(_text(data["lines"])[0])))
 
     def _match(self, data: dict[str, Any]) -> None:
-        if not self._enter(data["path"]):
+        path = data["path"]
+        if (path.get("text") != self._key or self._hits is None) and not self._enter(path):
             return
         number: int = data["line_number"]
-        text, raw = _text(data["lines"])
+        lines = data["lines"]
+        text = lines.get("text")
+        raw: bytes | None = None
+        if text is None:
+            text, raw = _text(lines)
         text = _strip_eol(text)
         if self.full:
             self.more = True  # a hit beyond the limit: the result is truncated
@@ -416,37 +499,41 @@ class _Collector:
             self.done = not self._waiting
             return
         submatches = data["submatches"]
-        start, end = (submatches[0]["start"], submatches[0]["end"]) if submatches else (0, 0)
+        if submatches:
+            first_match = submatches[0]
+            start, end = first_match["start"], first_match["end"]
+        else:
+            start = end = 0
         if not text.isascii():  # rg gives byte offsets; columns count characters
             line_bytes = raw if raw is not None else text.encode("utf-8", "surrogatepass")
             start = len(line_bytes[:start].decode("utf-8", "replace"))
             end = len(line_bytes[:end].decode("utf-8", "replace"))
         first = 0
+        shown = text
         if len(text) > MAX_LINE_CHARS:
             if end > MAX_LINE_CHARS:
                 first = max(0, start - MAX_LINE_CHARS // 5)
             shown = text[first : first + MAX_LINE_CHARS]
             if first + MAX_LINE_CHARS < len(text):
                 shown += "…"
-        else:
-            shown = text
         before: list[str] = []
+        after: list[str] = []
         if self.context:
             lowest = number - self.context
             before = [line for n, line in self._recent if n >= lowest]
-        self._seen(number, _short(text))
-        after: list[str] = []
-        if self.context:
+            self._seen(number, _short(text))
             self._waiting.append((number + self.context, after))
-        hit = SearchHit.model_construct(
-            path=self._relative,
-            line=number,
-            column=start + 1,
-            end_column=end + 1,
-            text=shown,
-            text_column=first + 1,
-            context_before=before,
-            context_after=after,
+        hit = _hit(
+            {
+                "path": self._relative,
+                "line": number,
+                "column": start + 1,
+                "end_column": end + 1,
+                "text": shown,
+                "text_column": first + 1,
+                "context_before": before,
+                "context_after": after,
+            }
         )
         assert self._hits is not None
         self._hits.append(hit)
