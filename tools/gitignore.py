@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,11 +61,18 @@ class IgnoreRules:
             rules = rules.descend(root / current, current)
         return rules
 
-    def descend(self, directory: Path, relative: str) -> IgnoreRules:
-        """The rules inside ``directory`` (workspace-relative ``relative``), its own files added."""
+    def descend(
+        self, directory: str | Path, relative: str, names: Container[str] | None = None
+    ) -> IgnoreRules:
+        """The rules inside ``directory`` (workspace-relative ``relative``), its own files added.
+
+        ``names``, when the caller already listed the directory, spares looking for absent files.
+        """
         rules = self
         for name in IGNORE_FILES:
-            spec = _read_ignore_file(directory / name)
+            if names is not None and name not in names:
+                continue
+            spec = _read_ignore_file(Path(directory, name))
             if spec is not None:
                 rules = rules._with("" if relative == "." else relative, spec)
         return rules

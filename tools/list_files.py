@@ -127,15 +127,21 @@ class _Walk:
             return ([entry] if entry is not None else []), False
         entries: list[FileEntry] = []
         prefix = "" if root_rel == "." else root_rel + "/"
-        rules = self._start_rules(start, root_rel)
-        queue: deque[tuple[Path, str, int, IgnoreRules]] = deque([(start, prefix, 1, rules)])
+        # (directory, its relative path, depth of its children, rules, whether its own
+        # ignore files are in the rules yet: they are read once its names are known)
+        queue: deque[tuple[str, str, int, IgnoreRules, bool]] = deque(
+            [(str(start), root_rel, 1, self._start_rules(start, root_rel), True)]
+        )
         while queue:
-            directory, dir_prefix, depth, rules = queue.popleft()
+            directory, dir_rel, depth, rules, loaded = queue.popleft()
             try:
                 with os.scandir(directory) as it:
                     children = sorted(it, key=lambda e: e.name)
             except OSError:
                 continue  # unreadable directory: skipped, as ripgrep does
+            if not loaded:
+                rules = rules.descend(directory, dir_rel, {child.name for child in children})
+            dir_prefix = "" if dir_rel == "." else dir_rel + "/"
             for child in children:
                 name = child.name
                 if name == ".git" or (name.startswith(".") and not self.include_hidden):
@@ -145,10 +151,7 @@ class _Walk:
                 if entry is None:
                     continue
                 if is_dir and (self.max_depth is None or depth < self.max_depth):
-                    subdir = Path(child.path)
-                    queue.append(
-                        (subdir, relative + "/", depth + 1, rules.descend(subdir, relative))
-                    )
+                    queue.append((child.path, relative, depth + 1, rules, False))
                 if self.matcher is not None and (
                     entry.kind == "dir"
                     or not self.matcher.accepts(relative, relative[len(prefix) :])
@@ -181,12 +184,11 @@ class _Walk:
             if rules.is_ignored(relative, is_dir=is_dir):
                 return None, False
             if is_dir:
-                return FileEntry(path=relative, kind="dir"), True
+                return FileEntry.model_construct(path=relative, kind="dir"), True
             if not self._visible(relative):
                 return None, False
-            return FileEntry(
-                path=relative, kind="file", size=child.stat(follow_symlinks=False).st_size
-            ), False
+            size = child.stat(follow_symlinks=False).st_size
+            return FileEntry.model_construct(path=relative, kind="file", size=size), False
         except OSError:
             return None, False
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import posixpath
+import re
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from tools.errors import InvalidArgument, NotFound, PathOutsideWorkspace, SecretFileRefused
 
@@ -46,14 +48,20 @@ SECRET_PATHS: tuple[str, ...] = (".git/config", ".aws/credentials", ".docker/con
 """Paths inside the workspace that hold credentials."""
 
 
+_SECRET_NAME = re.compile("|".join(fnmatch.translate(pattern) for pattern in SECRET_PATTERNS))
+_SECRET_PATH_SUFFIXES = tuple("/" + path for path in SECRET_PATHS)
+
+
 def is_secret_path(relative: str) -> bool:
-    """Whether a workspace-relative POSIX path names a secret-looking file."""
-    parts = PurePosixPath(relative.lower())
-    name = parts.name
-    if any(fnmatch.fnmatchcase(name, pattern) for pattern in SECRET_PATTERNS):
+    """Whether a workspace-relative POSIX path names a secret-looking file.
+
+    Called for every entry of a listing, so it is one regular expression and string tests.
+    """
+    text = posixpath.normpath(relative.lower())
+    name = text.rpartition("/")[2]
+    if _SECRET_NAME.match(name):
         return True
-    text = parts.as_posix()
-    return any(text == p or text.endswith("/" + p) for p in SECRET_PATHS)
+    return text in SECRET_PATHS or text.endswith(_SECRET_PATH_SUFFIXES)
 
 
 def _exists(resolved: Path, original: str) -> bool:
