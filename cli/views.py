@@ -13,9 +13,14 @@ from rich.text import Text
 
 if TYPE_CHECKING:
     from tools.create_file import CreatedFile
+    from tools.github_file import GithubFileResult
+    from tools.jira_issue import JiraIssueResult
     from tools.list_files import FileListing
+    from tools.notion_page import NotionPageResult
     from tools.outline_model import CodeOutline
+    from tools.parse_link import ParsedLinks
     from tools.read_file import ReadFileResult
+    from tools.write_once import WriteOutcome
 
 View = Callable[[Console, Any], None]
 
@@ -87,9 +92,70 @@ def code_outline(console: Console, result: CodeOutline) -> None:
     )
 
 
+def parsed_links(console: Console, result: ParsedLinks) -> None:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("service", "kind", "reference", "url"):
+        table.add_column(column, style="cyan" if column == "service" else None)
+    for link in result.links:
+        if link.service == "github":
+            ref = f"{link.owner}/{link.repo}"
+            ref += f"#{link.number}" if link.number else ""
+            ref += f"@{link.ref}" if link.ref else ""
+            ref += f":{link.path}" if link.path else ""
+        elif link.service == "notion":
+            ref = link.notion_id or ""
+        else:
+            ref = link.issue_key or link.project_key or ""
+        table.add_row(link.service, link.kind, Text(ref), Text(link.url))
+    console.print(table)
+    if result.other_urls:
+        console.print(f"[dim]{len(result.other_urls)} other URLs[/]")
+
+
+def _write_outcome(console: Console, result: WriteOutcome, done: str) -> None:
+    import json
+
+    if result.dry_run:
+        console.print("[yellow]dry run:[/] nothing was sent; the request would be:")
+        console.print_json(json.dumps(result.request, ensure_ascii=False))
+    else:
+        again = (
+            f" [yellow](already done at {result.recorded_at:%Y-%m-%d %H:%M:%S}; not repeated)[/]"
+            if result.deduplicated and result.recorded_at
+            else ""
+        )
+        console.print(done + again)
+    for note in result.notes:
+        console.print(f"[dim]{escape(note)}[/]")
+
+
+def github_file(console: Console, result: GithubFileResult) -> None:
+    done = (
+        f"{result.action} {escape(result.repo)}:{escape(result.path)} on "
+        f"{escape(result.branch or '')} (commit {(result.commit_sha or '')[:12]})\n"
+        f"{escape(result.html_url or '')}"
+    )
+    _write_outcome(console, result, done)
+
+
+def notion_page(console: Console, result: NotionPageResult) -> None:
+    done = f"created a Notion page with {result.blocks} blocks\n{escape(result.url or '')}"
+    _write_outcome(console, result, done)
+
+
+def jira_issue(console: Console, result: JiraIssueResult) -> None:
+    done = f"created {escape(result.key or '')} ({escape(result.issue_type)})"
+    done += f"\n{escape(result.url or '')}"
+    _write_outcome(console, result, done)
+
+
 VIEWS: dict[str, View] = {
     "CodeOutline": code_outline,
     "FileListing": file_listing,
     "ReadFileResult": read_file_result,
     "CreatedFile": created_file,
+    "ParsedLinks": parsed_links,
+    "GithubFileResult": github_file,
+    "NotionPageResult": notion_page,
+    "JiraIssueResult": jira_issue,
 }

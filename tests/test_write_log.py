@@ -1,0 +1,67 @@
+"""The SQLite record of executed writes and the write-once rule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tools.context import ToolContext
+from tools.settings import ToolSettings
+from tools.write_log_sqlite import SqliteWriteLog, write_log_for
+from tools.write_once import WriteOutcome, write_key, write_once
+
+pytestmark = pytest.mark.anyio
+
+
+class Made(WriteOutcome):
+    serial: int
+
+
+async def test_find_within_the_window(tmp_path: Path) -> None:
+    log = SqliteWriteLog(tmp_path / "sub" / "writes.sqlite")
+    assert await log.find("t", "k", within_seconds=60) is None
+    await log.add("t", "k", actor="u1", result={"id": 1})
+    await log.add("t", "k", actor="u1", result={"id": 2})
+    found = await log.find("t", "k", within_seconds=60)
+    assert found is not None and found.result == {"id": 2} and found.actor == "u1"
+    assert await log.find("t", "other", within_seconds=60) is None
+    assert await log.find("t", "k", within_seconds=0) is None
+
+
+def test_key_ignores_order_and_separates_actors() -> None:
+    a = write_key("tool", {"x": 1, "y": [1, 2]}, None)
+    assert a == write_key("tool", {"y": [1, 2], "x": 1}, None)
+    assert a != write_key("tool", {"x": 1, "y": [1, 2]}, "someone")
+    assert a != write_key("other", {"x": 1, "y": [1, 2]}, None)
+
+
+async def test_write_once(workspace: Path) -> None:
+    ctx = ToolContext.local(str(workspace), settings=ToolSettings(write_dedupe_seconds=60))
+    calls = 0
+
+    async def perform() -> Made:
+        nonlocal calls
+        calls += 1
+        return Made(serial=calls)
+
+    first = await write_once(ctx, "t", {"a": 1, "dry_run": False}, perform, Made)
+    second = await write_once(ctx, "t", {"a": 1, "dry_run": True}, perform, Made)
+    third = await write_once(ctx, "t", {"a": 2}, perform, Made)
+    assert (first.serial, second.serial, third.serial) == (1, 1, 2)
+    assert not first.deduplicated and second.deduplicated and second.recorded_at is not None
+    assert isinstance(write_log_for(ctx), SqliteWriteLog)
+
+
+async def test_a_zero_window_always_writes(workspace: Path) -> None:
+    ctx = ToolContext.local(str(workspace), settings=ToolSettings(write_dedupe_seconds=0))
+    calls = 0
+
+    async def perform() -> Made:
+        nonlocal calls
+        calls += 1
+        return Made(serial=calls)
+
+    await write_once(ctx, "t", {"a": 1}, perform, Made)
+    again = await write_once(ctx, "t", {"a": 1}, perform, Made)
+    assert again.serial == 2 and not again.deduplicated
