@@ -310,6 +310,24 @@ async def test_line_cap_truncates_with_a_continuation(workspace: Path) -> None:
     assert not exact.truncated  # the asked range was served in full
 
 
+@pytest.mark.parametrize("trailing_newline", [True, False])
+async def test_ranges_match_the_lines_anywhere_in_a_large_file(
+    workspace: Path, trailing_newline: bool
+) -> None:
+    lines = [f"{i:07d} " + "é" * (i % 13) for i in range(1, 120_001)]  # ~2.2 MB, multi-byte
+    text = "\n".join(lines) + ("\n" if trailing_newline else "")
+    write(workspace, {"big.txt": text.encode()})
+    ctx = context(workspace, max_read_bytes=1_000_000, max_read_lines=50)
+    for start in (1, 2, 55_000, 55_001, 119_990, 120_000):
+        result = await read_file(ctx, "big.txt", start_line=start, end_line=start + 20)
+        expected = lines[start - 1 : start + 20]
+        got = [line.partition("\t") for line in result.content.splitlines()]
+        assert [int(number) for number, _, _ in got] == list(range(start, start + len(expected)))
+        assert [body for _, _, body in got] == expected
+    with pytest.raises(InvalidArgument, match=r"past the end of 'big.txt' \(120000 lines\)"):
+        await read_file(ctx, "big.txt", start_line=120_001)
+
+
 async def test_an_over_long_line_is_cut(workspace: Path) -> None:
     write(workspace, {"min.js": "x" * 2000 + "\nshort\n"})
     ctx = context(workspace, max_read_bytes=1000)  # lines are cut at a tenth of it
