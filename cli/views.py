@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from tools.outline_model import CodeOutline
     from tools.parse_link import ParsedLinks
     from tools.read_file import ReadFileResult
+    from tools.search_code import SearchCodeResult, SearchHit
     from tools.write_once import WriteOutcome
 
 View = Callable[[Console, Any], None]
@@ -149,7 +150,68 @@ def jira_issue(console: Console, result: JiraIssueResult) -> None:
     _write_outcome(console, result, done)
 
 
+_CONTROLS = dict.fromkeys((*range(9), *range(10, 32), 127), "\ufffd")
+"""Control characters in searched files are shown as U+FFFD, never sent to the terminal."""
+
+
+def _search_line(path: str, number: int, separator: str, text: str, style: str = "") -> Text:
+    line = Text(style=style)
+    line.append(path, style="magenta")
+    line.append(f"{separator}{number}{separator}", style="green")
+    line.append(" " + text.translate(_CONTROLS))
+    return line
+
+
+def _search_hit(hit: SearchHit) -> Text:
+    prefix = "…" if hit.text_column > 1 else ""
+    line = Text()
+    line.append(hit.path, style="magenta")
+    line.append(f":{hit.line}:{hit.column}:", style="green")
+    line.append(" " + prefix)
+    start = len(line) + hit.column - hit.text_column
+    line.append(hit.text.translate(_CONTROLS))
+    line.stylize("bold red", start, min(len(line), start + hit.end_column - hit.column))
+    return line
+
+
+def search_results(console: Console, result: SearchCodeResult) -> None:
+    """``path:line:col: text`` with the match highlighted, context lines dimmed (as rg shows)."""
+    hit_lines = {(hit.path, hit.line) for hit in result.hits}
+    with_context = any(hit.context_before or hit.context_after for hit in result.hits)
+    path, printed = "", 0  # the last line printed, to print shared context only once
+    for index, hit in enumerate(result.hits):
+        first = hit.line - len(hit.context_before)
+        if hit.path != path:
+            path, printed = hit.path, 0
+            gap = index > 0
+        else:
+            gap = first > printed + 1
+        if with_context and gap:
+            console.print(Text("--", style="dim"))
+        for number, text in enumerate(hit.context_before, start=first):
+            if number > printed:
+                console.print(_search_line(hit.path, number, "-", text, style="dim"))
+        console.print(_search_hit(hit))
+        printed = hit.line
+        for number, text in enumerate(hit.context_after, start=hit.line + 1):
+            if (hit.path, number) in hit_lines:
+                break  # that hit prints itself and the lines after it
+            console.print(_search_line(hit.path, number, "-", text, style="dim"))
+            printed = number
+    more = (
+        f"; truncated at {result.limit}, narrow with path/glob or raise max_results"
+        if result.truncated
+        else ""
+    )
+    hits = "hit" if len(result.hits) == 1 else "hits"
+    files = "file" if result.files_with_hits == 1 else "files"
+    console.print(f"[dim]{len(result.hits)} {hits} in {result.files_with_hits} {files}{more}[/]")
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {escape(warning)}")
+
+
 VIEWS: dict[str, View] = {
+    "SearchCodeResult": search_results,
     "CodeOutline": code_outline,
     "FileListing": file_listing,
     "ReadFileResult": read_file_result,

@@ -527,3 +527,37 @@ async def test_hits_equal_rg_output(
     assert len(result.hits) == len(expected)
     assert result.truncated is False
     assert result.files_with_hits == len({path for path, _ in expected})
+
+
+# --- the CLI view --------------------------------------------------------------------------------
+
+
+async def test_cli_view_prints_hits_and_context_once(workspace: Path, ctx: ToolContext) -> None:
+    from rich.console import Console
+
+    from cli.views import VIEWS
+
+    write(
+        workspace,
+        {
+            "f.txt": "one\nhit a\nthree\nfour\nfive\nsix\nhit \x1b[2J b\n",
+            "g.txt": "hit c\n",
+        },
+    )
+    result = await search_code(ctx, "hit", context_lines=1)
+    console = Console(record=True, width=200, color_system="truecolor")
+    VIEWS["SearchCodeResult"](console, result)
+    assert console.export_text().splitlines() == [
+        "f.txt-1- one",
+        "f.txt:2:1: hit a",
+        "f.txt-3- three",
+        "--",
+        "f.txt-6- six",
+        "f.txt:7:1: hit \ufffd[2J b",
+        "--",
+        "g.txt:1:1: hit c",
+        "3 hits in 2 files",
+    ]
+    styled = console.export_text(styles=True)
+    assert "\x1b[2J" not in styled  # file content never drives the terminal
+    assert styled.count("\x1b[1;31mhit\x1b[0m") == 3  # each match highlighted
