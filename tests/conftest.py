@@ -68,6 +68,15 @@ def _isolated_config(
     yield
 
 
+@pytest.fixture(autouse=True)
+def _no_model_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test calls a real model. The fake Gemini fixture (tests/fakes/gemini.py) re-allows
+    requests while it runs, since they go to its loopback port."""
+    import pydantic_ai.models
+
+    monkeypatch.setattr(pydantic_ai.models, "ALLOW_MODEL_REQUESTS", False)
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     """An empty workspace root (a real temporary directory)."""

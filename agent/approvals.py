@@ -1,0 +1,58 @@
+"""Turning the user's decisions on pending writes into ``DeferredToolResults``.
+
+A pending write is a ``ToolCallPart`` from the run's own history: its id, tool name and exact
+arguments. A decision is made per call, and only for calls in the pending batch; the arguments
+that run are the ones the model proposed (a dry run adds ``dry_run=True``, nothing else).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Literal
+
+from tools.errors import NotFound
+from tools.spec import ToolSpec
+
+if TYPE_CHECKING:
+    from pydantic_ai import DeferredToolRequests, DeferredToolResults
+    from pydantic_ai.messages import ToolCallPart
+
+Decision = Literal["approve", "deny", "dry_run"]
+Decide = Callable[["ToolCallPart"], Awaitable[Decision]]
+
+DENIED_MESSAGE = "The user declined this write; it was not executed. Do not retry it."
+NO_DRY_RUN_MESSAGE = "Dry run requested, and this tool has no dry run; it was not executed."
+
+
+def supports_dry_run(spec: ToolSpec) -> bool:
+    return "dry_run" in spec.params_model.model_fields
+
+
+async def decide_all(
+    requests: DeferredToolRequests, decide: Decide, specs: Sequence[ToolSpec]
+) -> DeferredToolResults:
+    """Ask ``decide`` about every pending approval and build the results to resume the run with.
+
+    External calls (``requests.calls``) are not ours to make and are answered as failed.
+    """
+    from pydantic_ai import DeferredToolResults, ToolApproved, ToolDenied, ToolFailed
+
+    by_name = {spec.name: spec for spec in specs}
+    results = DeferredToolResults()
+    for call in requests.approvals:
+        spec = by_name.get(call.tool_name)
+        if spec is None:
+            raise NotFound(f"the model asked to run an unknown tool {call.tool_name!r}")
+        decision = await decide(call)
+        if decision == "approve":
+            results.approvals[call.tool_call_id] = ToolApproved()
+        elif decision == "dry_run" and supports_dry_run(spec):
+            arguments = {**call.args_as_dict(), "dry_run": True}
+            results.approvals[call.tool_call_id] = ToolApproved(override_args=arguments)
+        elif decision == "dry_run":
+            results.approvals[call.tool_call_id] = ToolDenied(NO_DRY_RUN_MESSAGE)
+        else:
+            results.approvals[call.tool_call_id] = ToolDenied(DENIED_MESSAGE)
+    for call in requests.calls:
+        results.calls[call.tool_call_id] = ToolFailed("external tool calls are not supported")
+    return results
