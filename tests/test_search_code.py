@@ -547,7 +547,7 @@ async def test_cli_view_prints_hits_and_context_once(workspace: Path, ctx: ToolC
     result = await search_code(ctx, "hit", context_lines=1)
     console = Console(record=True, width=200, color_system="truecolor")
     VIEWS["SearchCodeResult"](console, result)
-    assert console.export_text().splitlines() == [
+    assert console.export_text(clear=False).splitlines() == [
         "f.txt-1- one",
         "f.txt:2:1: hit a",
         "f.txt-3- three",
