@@ -79,6 +79,8 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield http
+    await app.state.web.runs.drain()
+    await app.state.web.db.close()
 
 
 @dataclass

@@ -31,7 +31,8 @@ from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls
 def _decide(messages: list[ModelMessage]) -> tuple[str, list[str] | ToolCallPart]:
     last = messages[-1]
     assert isinstance(last, ModelRequest)
-    for part in last.parts:
+    has_prompt = any(isinstance(part, UserPromptPart) for part in last.parts)
+    for part in [] if has_prompt else last.parts:
         if isinstance(part, ToolReturnPart):
             content = part.model_response_str()
             if part.outcome == "denied":

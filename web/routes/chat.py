@@ -81,7 +81,7 @@ async def chat(
     """Send a message (or approval decisions) and stream the answer."""
     from pydantic_ai.ui.vercel_ai import VercelAIAdapter
 
-    run_input = _run_input(await request.body())
+    run_input = _run_input(body.model_dump_json(exclude={"edits"}).encode())
     if run_input.trigger == "regenerate-message":
         raise Unsupported(
             "regenerating an answer is not supported", hint="send the message again instead"
@@ -233,7 +233,7 @@ class _ChatRun:
         from pydantic_ai.ui.vercel_ai.response_types import DataChunk
 
         held = await self.recorder.finish(
-            result.all_messages(), status="idle", output=result.output, usage=result.usage()
+            result.all_messages(), status="idle", output=result.output, usage=result.usage
         )
         yield DataChunk(
             type="data-conversation",

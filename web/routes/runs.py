@@ -218,7 +218,7 @@ async def _execute(
         state.runs.finish(run_id, token)
     assert result is not None
     held = await recorder.finish(
-        result.all_messages(), status="idle", output=result.output, usage=result.usage()
+        result.all_messages(), status="idle", output=result.output, usage=result.usage
     )
     return _view(run_id, result, stored_count, held)
 
@@ -278,7 +278,7 @@ def _view(
                     )
                     made.result = req_part.model_response_object()
                     made.outcome = req_part.outcome
-    usage = result.usage()
+    usage = result.usage
     output = result.output if isinstance(result.output, str) else None
     return RunResult(
         run_id=run_id,
