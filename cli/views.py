@@ -45,7 +45,9 @@ def file_listing(console: Console, listing: FileListing) -> None:
         if listing.truncated
         else ""
     )
-    console.print(f"[dim]{len(listing.entries)} entries under {escape(listing.root)}{more}[/]")
+    count = len(listing.entries)
+    noun = "entry" if count == 1 else "entries"
+    console.print(f"[dim]{count} {noun} under {escape(listing.root)}{more}[/]")
 
 
 def read_file_result(console: Console, result: ReadFileResult) -> None:

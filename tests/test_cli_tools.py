@@ -56,7 +56,7 @@ def test_human_views(workspace: Path) -> None:
     assert "def main" in out and "return 42" in out
     code, out, _ = invoke("tools", "call", "list_files", "-w", str(workspace))
     assert code == exit_codes.OK
-    assert "app.py" in out and "1 entries" in out
+    assert "app.py" in out and "1 entry under ." in out
 
 
 def test_bad_arguments_exit_2(workspace: Path) -> None:
