@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import FrozenInstanceError
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from tools.code_outline import code_outline, outline_cache
 from tools.context import ToolContext
 from tools.errors import PathOutsideWorkspace
 from tools.languages import GRAMMARS, language_for_path, load_language
-from tools.outline_batch import IN_PROCESS_BYTES, SourceFile, outline_batch, outline_paths
+from tools.outline_batch import IN_PROCESS_BYTES, SourceFile, outline_batch
 from tools.outline_cache import OutlineCache
+from tools.outline_memo import MEMO, OutlineMemo, outline_paths, outline_sources
 from tools.outline_model import CodeOutline, FileOutline
 from tools.registry import get_tool
 from tools.settings import ToolSettings
@@ -186,7 +189,7 @@ async def test_symbols_per_language(ctx: ToolContext, workspace: Path, name: str
 async def test_python_details(ctx: ToolContext, workspace: Path) -> None:
     _copy_samples(workspace)
     outline = _one(await code_outline(ctx, "sample.py"))
-    assert outline.imports == ["import os", "from collections import OrderedDict as OD"]
+    assert outline.imports == ("import os", "from collections import OrderedDict as OD")
     by_name = {s.qualified_name: s for s in outline.symbols}
     assert by_name["helper"].signature == "def helper(x: int) -> int"
     assert by_name["helper"].doc == "Double a number."
@@ -247,7 +250,7 @@ async def test_imports_and_doc_comments(
 ) -> None:
     _copy_samples(workspace)
     outline = _one(await code_outline(ctx, name))
-    assert outline.imports == imports
+    assert list(outline.imports) == imports
     found = {s.qualified_name: s.doc for s in outline.symbols}
     for qualified, doc in docs.items():
         assert found[qualified] == doc, qualified
@@ -274,7 +277,7 @@ async def test_unknown_extension_is_not_supported(ctx: ToolContext, workspace: P
     assert outline.reason is not None
     assert "not supported" in outline.reason
     assert "python" in outline.reason
-    assert outline.symbols == []
+    assert outline.symbols == ()
     assert (result.files_total, result.files_unsupported) == (1, 1)
 
 
@@ -326,19 +329,30 @@ async def test_directory_reports_progress(workspace: Path) -> None:
     assert seen[-1][2] == "parsed 11 of 11 files"
 
 
+@pytest.mark.parametrize("new_process", [False, True], ids=["memo", "disk-cache"])
 async def test_second_run_hits_the_cache_and_changes_are_reparsed(
-    ctx: ToolContext, workspace: Path
+    ctx: ToolContext, workspace: Path, new_process: bool
 ) -> None:
+    """Unchanged files are not parsed again: from the in-process memo, or (as in a new
+    process, memo cleared) from the disk cache. A size or mtime change is re-parsed."""
+
+    async def run() -> CodeOutline:
+        if new_process:
+            MEMO.clear()
+        return await code_outline(ctx, ".")
+
     _copy_samples(workspace)
-    first = await code_outline(ctx, ".")
+    first = await run()
     assert first.cache_hits == 0
-    second = await code_outline(ctx, ".")
+    second = await run()
     assert second.cache_hits == 11
     assert second.files == first.files
+    shared = all(a is b for a, b in zip(first.files, second.files, strict=True))
+    assert shared is not new_process
 
     changed = workspace / "sample.py"
     changed.write_text(changed.read_text() + "\n\ndef added() -> None:\n    pass\n")
-    third = await code_outline(ctx, ".")
+    third = await run()
     assert third.cache_hits == 10
     outline = next(f for f in third.files if f.path == "sample.py")
     assert outline.symbols[-1].name == "added"
@@ -347,10 +361,31 @@ async def test_second_run_hits_the_cache_and_changes_are_reparsed(
     stat = changed.stat()
     changed.write_text(changed.read_text().replace("added", "addey"))
     os.utime(changed, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))
-    fourth = await code_outline(ctx, ".")
+    fourth = await run()
     assert fourth.cache_hits == 10
     outline = next(f for f in fourth.files if f.path == "sample.py")
     assert outline.symbols[-1].name == "addey"
+
+
+def test_memo_is_bounded_and_outlines_are_immutable(tmp_path: Path) -> None:
+    root = _copy_samples(tmp_path / "repo")
+    memo = OutlineMemo(max_symbols=20)
+    sources = [
+        (name, SourceFile.stat(root / name, LANGUAGES[name])) for name in ("sample.py", "sample.go")
+    ]
+    first = outline_sources(sources, None, memo=memo)
+    assert first.cache_hits == 0
+    again = outline_sources(sources, None, memo=memo)
+    # Each file weighs its 7 symbols + 1: 16 fits in 20, both come back as the same objects.
+    assert again.cache_hits == 2
+    assert again.files[0] is first.files[0]
+    small = OutlineMemo(max_symbols=10)
+    outline_sources(sources, None, memo=small)
+    assert outline_sources(sources, None, memo=small).cache_hits == 1  # only the last one fits
+    with pytest.raises(ValidationError):
+        first.files[0].path = "elsewhere.py"  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        first.files[0].symbols[0].name = "renamed"  # type: ignore[misc]
 
 
 async def test_cache_lives_outside_the_workspace(ctx: ToolContext, workspace: Path) -> None:
@@ -370,6 +405,7 @@ async def test_cache_folder_inside_the_workspace_is_not_used(workspace: Path) ->
     ctx = ToolContext.local(str(workspace), settings=settings)
     assert outline_cache(ctx) is None
     await code_outline(ctx, ".")
+    MEMO.clear()
     second = await code_outline(ctx, ".")
     assert second.cache_hits == 0
     assert not (workspace / ".cache").exists()

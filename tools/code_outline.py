@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import anyio.from_thread
@@ -11,13 +10,11 @@ from pydantic import Field
 
 from tools.context import ToolContext
 from tools.languages import language_for_path
-from tools.list_files import list_files
-from tools.outline_batch import SourceFile, outline_batch, unsupported_outline, with_path
+from tools.outline_batch import SourceFile, unsupported_outline
 from tools.outline_cache import OutlineCache
+from tools.outline_memo import outline_sources
 from tools.outline_model import CodeOutline
-
-MAX_WALK_ENTRIES = 200_000
-"""A guard on the directory walk (files and directories together)."""
+from tools.outline_walk import walk_sources
 
 
 def outline_cache(ctx: ToolContext) -> OutlineCache | None:
@@ -51,82 +48,45 @@ async def code_outline(
     relative = ctx.workspace.relative(target)
     cap = max_files if max_files is not None else ctx.settings.max_results
     cache = outline_cache(ctx)
-    if target.is_dir():
-        return await _outline_directory(ctx, target, cap, cache)
-    language = language_for_path(target)
-    if language is None:
+    if not target.is_dir():
+        language = language_for_path(target)
+        if language is None:
+            return CodeOutline(
+                path=relative,
+                files=[unsupported_outline(relative)],
+                files_total=1,
+                files_unsupported=1,
+                truncated=False,
+                cache_hits=0,
+            )
+        source = SourceFile.stat(target, language)
+        done = await anyio.to_thread.run_sync(lambda: outline_sources([(relative, source)], cache))
         return CodeOutline(
             path=relative,
-            files=[unsupported_outline(relative)],
+            files=done.files,
             files_total=1,
-            files_unsupported=1,
+            files_unsupported=0,
             truncated=False,
-            cache_hits=0,
+            cache_hits=done.cache_hits,
         )
-    source = SourceFile.stat(target, language)
-    batch = await anyio.to_thread.run_sync(lambda: outline_batch([source], cache))
-    return _result(relative, [relative], batch.outlines, 1, 0, False, batch.cache_hits)
 
+    async def send(done: float, total: float, message: str) -> None:
+        await ctx.progress(done, total, message)
 
-async def _outline_directory(
-    ctx: ToolContext, target: Path, cap: int, cache: OutlineCache | None
-) -> CodeOutline:
-    relative = ctx.workspace.relative(target)
-    listing = await list_files(ctx, relative, limit=MAX_WALK_ENTRIES)
-    found: list[tuple[str, str]] = []
-    total = 0
-    for entry in listing.entries:
-        if entry.kind != "file":
-            continue
-        total += 1
-        language = language_for_path(entry.path)
-        if language is not None:
-            found.append((entry.path, language))
-    unsupported = total - len(found)
-    truncated = listing.truncated or len(found) > cap
-    chosen = found[:cap]
-    root = ctx.workspace.root
+    def report(done: int, total: int) -> None:
+        anyio.from_thread.run(send, float(done), float(total), f"parsed {done} of {total} files")
 
-    def stat_all() -> list[SourceFile]:
-        sources = []
-        for rel, language in chosen:
-            try:
-                sources.append(SourceFile.stat(root / rel, language))
-            except OSError:
-                continue  # deleted since the walk
-        return sources
+    def outline_tree() -> CodeOutline:
+        walk = walk_sources(ctx.workspace, target)
+        chosen = walk.files[:cap]
+        done = outline_sources(chosen, cache, progress=report)
+        return CodeOutline(
+            path=relative,
+            files=done.files,
+            files_total=walk.total,
+            files_unsupported=walk.total - len(walk.files),
+            truncated=len(walk.files) > cap,
+            cache_hits=done.cache_hits,
+        )
 
-    sources = await anyio.to_thread.run_sync(stat_all)
-
-    async def send(done: float, total_to_parse: float, message: str) -> None:
-        await ctx.progress(done, total_to_parse, message)
-
-    def report(done: int, total_to_parse: int) -> None:
-        message = f"parsed {done} of {total_to_parse} files"
-        anyio.from_thread.run(send, float(done), float(total_to_parse), message)
-
-    batch = await anyio.to_thread.run_sync(lambda: outline_batch(sources, cache, progress=report))
-    paths = [source.path.relative_to(root).as_posix() for source in sources]
-    return _result(relative, paths, batch.outlines, total, unsupported, truncated, batch.cache_hits)
-
-
-def _result(
-    relative: str,
-    paths: list[str],
-    outlines: list[str],
-    total: int,
-    unsupported: int,
-    truncated: bool,
-    cache_hits: int,
-) -> CodeOutline:
-    """Build the result with one JSON validation (much faster than one per file or symbol)."""
-    files = ",".join(with_path(p, outline) for p, outline in zip(paths, outlines, strict=True))
-    head = CodeOutline(
-        path=relative,
-        files=[],
-        files_total=total,
-        files_unsupported=unsupported,
-        truncated=truncated,
-        cache_hits=cache_hits,
-    ).model_dump_json()
-    return CodeOutline.model_validate_json(head.replace('"files":[]', f'"files":[{files}]', 1))
+    return await anyio.to_thread.run_sync(outline_tree)

@@ -79,7 +79,8 @@ FILE_NAMES: dict[str, str] = {"Rakefile": "ruby", "Gemfile": "ruby"}
 
 def language_for_path(path: str | PurePath) -> str | None:
     """The language of a file from its name, or ``None`` when no grammar covers it."""
-    name = PurePath(path).name
+    text = path if isinstance(path, str) else str(path)
+    name = text[max(text.rfind("/"), text.rfind("\\")) + 1 :]
     by_name = FILE_NAMES.get(name)
     if by_name is not None:
         return by_name

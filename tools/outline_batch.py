@@ -1,7 +1,7 @@
 """Outline many files: cache look-up first, then parse the misses in parallel, then store them.
 
-Reusable outside the ``code_outline`` tool (``summarize`` builds its repo map from
-:func:`outline_paths`). Small batches are parsed in-process; larger ones in a process pool
+Works on JSON strings (what the cache stores and workers return); :mod:`tools.outline_memo`
+turns them into objects. Small batches are parsed in-process; larger ones in a process pool
 sized to the usable cores (``forkserver`` where available: safe to start from a thread).
 """
 
@@ -13,9 +13,10 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
-from tools.languages import grammar_version, language_for_path
+from tools.languages import grammar_version
 from tools.outline_cache import FileKey, OutlineCache
 from tools.outline_extract import (
     MAX_OUTLINE_BYTES,
@@ -40,7 +41,7 @@ CHUNK_FILES = 64
 class SourceFile:
     """A file to outline: real absolute path, language, and the stat that keys the cache."""
 
-    path: Path
+    path: str
     language: str
     size: int
     mtime_ns: int
@@ -48,11 +49,10 @@ class SourceFile:
     @classmethod
     def stat(cls, path: Path, language: str) -> SourceFile:
         info = path.stat()
-        return cls(path, language, info.st_size, info.st_mtime_ns)
+        return cls(str(path), language, info.st_size, info.st_mtime_ns)
 
     def key(self) -> FileKey:
-        version = f"{OUTLINE_FORMAT_VERSION};{grammar_version(self.language)}"
-        return FileKey(str(self.path), self.size, self.mtime_ns, version)
+        return FileKey(self.path, self.size, self.mtime_ns, _version(self.language))
 
 
 @dataclass(frozen=True)
@@ -85,41 +85,6 @@ def outline_batch(
     return BatchResult([o for o in outlines if o is not None], len(files) - len(misses))
 
 
-def outline_paths(
-    paths: Sequence[Path],
-    cache: OutlineCache | None,
-    *,
-    root: Path,
-    progress: Progress | None = None,
-) -> list[FileOutline]:
-    """Outlines of real absolute ``paths`` under ``root`` (paths shown relative to it).
-
-    Files in no supported language come back with ``supported=False`` and a reason.
-    """
-    results: list[FileOutline | None] = [None] * len(paths)
-    files: list[SourceFile] = []
-    where: list[int] = []
-    for i, path in enumerate(paths):
-        relative = path.relative_to(root).as_posix()
-        language = language_for_path(path)
-        if language is None:
-            results[i] = unsupported_outline(relative)
-            continue
-        try:
-            files.append(SourceFile.stat(path, language))
-        except OSError as exc:
-            results[i] = FileOutline(
-                path=relative, language=language, supported=False, reason=str(exc.strerror)
-            )
-            continue
-        where.append(i)
-    batch = outline_batch(files, cache, progress=progress)
-    for i, file, outline in zip(where, files, batch.outlines, strict=True):
-        relative = file.path.relative_to(root).as_posix()
-        results[i] = FileOutline.model_validate_json(with_path(relative, outline))
-    return [result for result in results if result is not None]
-
-
 def unsupported_outline(relative: str) -> FileOutline:
     from tools.languages import supported_languages
 
@@ -134,6 +99,11 @@ def unsupported_outline(relative: str) -> FileOutline:
 def with_path(relative: str, outline: str) -> str:
     """A stored outline (JSON object without ``path``) with its ``path`` put first."""
     return '{"path":' + json.dumps(relative, ensure_ascii=False) + "," + outline[1:]
+
+
+@cache
+def _version(language: str) -> str:
+    return f"{OUTLINE_FORMAT_VERSION};{grammar_version(language)}"
 
 
 def usable_cores() -> int:
@@ -163,7 +133,7 @@ def _parse(
     ) as pool:
         futures = {
             pool.submit(
-                outline_jobs, [(str(files[i].path), files[i].language, max_bytes) for i in chunk]
+                outline_jobs, [(files[i].path, files[i].language, max_bytes) for i in chunk]
             ): chunk
             for chunk in chunks
         }
@@ -181,7 +151,7 @@ def _parse_here(
 ) -> dict[int, tuple[str, bool]]:
     parsed: dict[int, tuple[str, bool]] = {}
     for done, i in enumerate(misses, start=1):
-        parsed[i] = outline_file(str(files[i].path), files[i].language, max_bytes)
+        parsed[i] = outline_file(files[i].path, files[i].language, max_bytes)
         if progress is not None and (done % CHUNK_FILES == 0 or done == len(misses)):
             progress(done, len(misses))
     return parsed

@@ -2,13 +2,14 @@
 
 ``Symbol`` is a slotted pydantic dataclass rather than a ``BaseModel``: a large directory has
 tens of thousands of symbols, and a cached outline is rebuilt from JSON about twice as fast.
+File outlines are immutable (frozen, tuples), so one instance can be shared between results.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
 SymbolKind = Literal[
@@ -25,7 +26,7 @@ SymbolKind = Literal[
 ]
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, frozen=True)
 class Symbol:
     """A definition in a file."""
 
@@ -53,14 +54,16 @@ class Symbol:
 class FileOutline(BaseModel):
     """One file's outline, or why there is none."""
 
+    model_config = ConfigDict(frozen=True)
+
     path: str = Field(description="Path relative to the workspace root.")
     language: str | None
     supported: bool = Field(description="False when the file was not outlined; see reason.")
     reason: str | None = None
-    imports: list[str] = Field(
-        default_factory=list, description="Import statements, whitespace collapsed, in order."
+    imports: tuple[str, ...] = Field(
+        default=(), description="Import statements, whitespace collapsed, in order."
     )
-    symbols: list[Symbol] = Field(default_factory=list, description="Definitions in order.")
+    symbols: tuple[Symbol, ...] = Field(default=(), description="Definitions in order.")
 
 
 class CodeOutline(BaseModel):
