@@ -19,7 +19,7 @@ from tools.context import ToolContext
 from tools.errors import AlreadyExists, Conflict, InvalidArgument, MissingCredential, ToolError
 from tools.parse_link import parse_url
 from tools.retry import RetryPolicy, with_retries
-from tools.upstream_errors import GITHUB, upstream_error
+from tools.upstream_errors import GITHUB, body_detail, upstream_error
 from tools.write_once import WriteOutcome, write_once
 
 if TYPE_CHECKING:
@@ -205,7 +205,7 @@ def _existing(repository: Any, path: str, ref: str) -> str | None:
 
 def _error(exc: GithubException, step: str, path: str, full: str) -> ToolError:
     data = exc.data if isinstance(exc.data, dict) else {}
-    detail = str(data.get("message") or exc.message or "")
+    detail = body_detail(data) or str(exc.message or "")
     headers = {k.lower(): str(v) for k, v in (exc.headers or {}).items()}
     if exc.status == 409 and step.startswith("writing"):
         return Conflict(

@@ -69,7 +69,7 @@ def render(node: BlockNode, *, with_children: bool) -> dict[str, Any]:
         inline = inline_children(node)
         if inline:
             body["children"] = [render(child, with_children=False) for child in inline]
-    return {"object": "block", "type": node.type, node.type: body}
+    return {"type": node.type, node.type: body}
 
 
 def inline_children(node: BlockNode) -> list[BlockNode]:

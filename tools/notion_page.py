@@ -9,6 +9,7 @@ the title in whichever property has the ``title`` type.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -29,7 +30,7 @@ from tools.notion_blocks import (
 )
 from tools.parse_link import notion_id_from, parse_url
 from tools.retry import RetryPolicy, with_retries
-from tools.upstream_errors import NOTION, upstream_error
+from tools.upstream_errors import NOTION, body_detail, upstream_error
 from tools.write_once import WriteOutcome, write_once
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ async def create_notion_page(
                 base_url=base_url,
                 timeout_ms=int(ctx.settings.http_timeout * 1000),
                 retry=False,
+                log_level=logging.ERROR,  # failures are reported as ToolErrors, not logged
             )
             writer = _Writer(client, RetryPolicy.from_settings(ctx.settings))
             return await writer.create(parent_id, hinted, title, nodes, total, icon_object)
@@ -343,6 +345,8 @@ def _error(exc: Any, what: str) -> ToolError:
     status = int(getattr(exc, "status", 0)) or None
     code = str(getattr(exc, "code", "") or "")
     detail = str(exc)
+    if detail.startswith("Request to Notion API failed"):  # not Notion's own error body
+        detail = body_detail(getattr(exc, "body", "")) or detail
     headers = dict(getattr(exc, "headers", {}) or {})
     permission = None
     if code == "restricted_resource":

@@ -6,9 +6,11 @@ what it asked for, then calls ``upstream_error``. No HTML error page or tracebac
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from tools.errors import Conflict, InvalidArgument, NotFound, ToolError, UpstreamError
 from tools.retry import parse_retry_after
@@ -44,6 +46,29 @@ def clean_detail(text: str | None) -> str:
         return ""
     text = re.sub(r"\s+", " ", text)
     return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 1] + "…"
+
+
+def body_detail(body: Any) -> str:
+    """The message in an error body: the service's own shape, or an RFC 7807 problem (which
+    mock servers answer) with its validation messages."""
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return clean_detail(body)
+    if not isinstance(body, dict):
+        return ""
+    if body.get("message"):
+        return clean_detail(str(body["message"]))
+    parts = [str(body[key]) for key in ("title",) if body.get(key)]
+    problems = body.get("validation")
+    if isinstance(problems, list):
+        parts += [
+            f"{'.'.join(map(str, p.get('location', [])))}: {p.get('message')}"
+            for p in problems[:5]
+            if isinstance(p, dict)
+        ]
+    return clean_detail("; ".join(parts))
 
 
 def upstream_error(

@@ -1,0 +1,91 @@
+"""Stoplight Prism mocks of the official API descriptions in ``../shared/specs``.
+
+One Prism per description per session (it takes seconds to start). Prism is installed from
+``tests/contract/package.json`` (``npm ci --prefix tests/contract``); a missing Prism or a missing
+specs folder skips these tests locally and fails them in CI (``FAST_GENAI_REQUIRE_EXTERNAL=1``).
+
+GitHub's and Jira's examples carry absolute URLs rebased to 127.0.0.1:4010 and :4012 (PyGithub
+refuses to follow URLs on another host), so those two run on these ports; Notion's on a free one.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import require_program
+
+HERE = Path(__file__).resolve().parent
+SPECS = HERE.parents[1].parent / "shared" / "specs"
+PRISM = HERE / "node_modules" / ".bin" / "prism"
+
+
+def specs_dir() -> Path:
+    if not (SPECS / "README.md").is_file():
+        message = f"the official API descriptions are missing (expected in {SPECS})"
+        if os.environ.get("FAST_GENAI_REQUIRE_EXTERNAL") == "1":
+            pytest.fail(f"{message}, and CI requires the contract tests to run")
+        pytest.skip(message)
+    return SPECS
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _prism(spec: str, port: int, logs: Path) -> Iterator[str]:
+    prism = require_program("prism", str(PRISM))
+    path = specs_dir() / spec
+    if _listening(port):
+        pytest.fail(f"port {port} is already in use; Prism for {spec} needs it")
+    log = logs / f"prism-{port}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [prism, "mock", str(path), "-p", str(port), "-h", "127.0.0.1"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while not _listening(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                tail = log.read_text(errors="replace")[-2000:]
+                pytest.fail(f"Prism did not start on {spec}:\n{tail}")
+            time.sleep(0.2)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def prism_github(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _prism("github-cut.json", 4010, tmp_path_factory.mktemp("prism"))
+
+
+@pytest.fixture(scope="session")
+def prism_notion(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _prism("notion-patched.json", _free_port(), tmp_path_factory.mktemp("prism"))
+
+
+@pytest.fixture(scope="session")
+def prism_jira(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from _prism("jira-cut.json", 4012, tmp_path_factory.mktemp("prism"))
