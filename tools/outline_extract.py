@@ -242,19 +242,18 @@ class _Collector:
 
     def _docstring(self, node: Node) -> str | None:
         body = node.child_by_field_name("body")
-        if body is None:
+        child = body.named_child(0) if body is not None and body.named_child_count else None
+        while child is not None and child.type == "comment":
+            child = child.next_named_sibling
+        if child is None or child.type != "expression_statement":
             return None
-        for child in body.named_children:
-            if child.type == "comment":
-                continue
-            if child.type != "expression_statement" or child.named_child_count != 1:
-                return None
-            string = child.named_children[0]
-            if string.type != "string":
-                return None
-            text = _STRING_PREFIX.sub("", _text(string), count=1)
-            return _first_line(text.rstrip("\"'"), MAX_DOC_CHARS)
-        return None
+        if child.named_child_count != 1:
+            return None
+        string = child.named_child(0)
+        if string is None or string.type != "string":
+            return None
+        text = _STRING_PREFIX.sub("", _text(string), count=1)
+        return _first_line(text.rstrip("\"'"), MAX_DOC_CHARS)
 
     def _comment(self, outer: Node) -> str | None:
         """The first line of the comment block that ends right above ``outer``."""
