@@ -179,3 +179,18 @@ async def test_bad_parent(n_ctx: ToolContext, parent: str) -> None:
 async def test_bad_icon(n_ctx: ToolContext) -> None:
     with pytest.raises(InvalidArgument):
         await create_notion_page(n_ctx, "0" * 32, "T", "x", icon="smile")
+
+
+async def test_a_table_in_a_list_item_and_a_long_nested_list(
+    n_ctx: ToolContext, notion: FakeNotion
+) -> None:
+    parent = notion.add_page()
+    nested = "\n".join(f"  - sub {i}" for i in range(150))
+    markdown = f"- with a table\n\n  | a | b |\n  |---|---|\n  | 1 | 2 |\n\n- long\n{nested}\n"
+    result = await create_notion_page(n_ctx, parent, "Nested", markdown)
+    tree = notion.tree(result.page_id or "")
+    first, second = tree
+    assert first[:2] == ("bulleted_list_item", "with a table")
+    assert [(t[0], len(t[2])) for t in first[2]] == [("table", 2)]
+    assert second[1] == "long"
+    assert [t[1] for t in second[2]] == [f"sub {i}" for i in range(150)]
