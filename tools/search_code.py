@@ -12,10 +12,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import fnmatch
 import gc
 import json
-import re
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,7 +25,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, ToolError
 from tools.ripgrep import FILTER_FLAGS, rg_binary
-from tools.workspace import SECRET_PATHS, SECRET_PATTERNS
+from tools.workspace import SECRET_PATHS, SECRET_PATTERNS, is_secret_path
 
 MAX_LINE_CHARS = 500
 """Longer lines are cut to this many characters around the match."""
@@ -350,20 +348,6 @@ _HIT_FIELDS = set(SearchHit.model_fields)
 """Shared by every hit as its set of explicitly set fields (all of them; never shrinks)."""
 
 
-_SECRET_NAME = re.compile("|".join(fnmatch.translate(pattern) for pattern in SECRET_PATTERNS))
-_SECRET_SUFFIXES = tuple("/" + path for path in SECRET_PATHS)
-
-
-def _is_secret(relative: str) -> bool:
-    """``tools.workspace.is_secret_path`` with one compiled pattern: it runs once per file."""
-    lower = relative.lower()
-    return (
-        _SECRET_NAME.match(lower.rpartition("/")[2]) is not None
-        or lower in SECRET_PATHS
-        or lower.endswith(_SECRET_SUFFIXES)
-    )
-
-
 def _hit(values: dict[str, Any]) -> SearchHit:
     """``SearchHit.model_construct(**values)`` without its per-field loop (the hot path).
 
@@ -460,7 +444,7 @@ class _Collector:
         self._waiting.clear()
         relative = _text(path)[0].removeprefix("./")
         self._relative = relative
-        if not self.allow_secrets and _is_secret(relative):
+        if not self.allow_secrets and is_secret_path(relative):
             self._hits = None
             return False
         self._hits = []
