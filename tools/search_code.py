@@ -55,11 +55,13 @@ class SearchHit(BaseModel):
     end_column: int = Field(description="1-based column just after the first match.")
     text: str = Field(
         description=f"The line without its line ending. A line longer than {MAX_LINE_CHARS} "
-        "characters is cut to that many around the match, with '…' where text was left out."
+        "characters is cut to that many around the match, ending in '…' when the rest of the "
+        "line is left out."
     )
     text_column: int = Field(
         default=1,
-        description="The column where `text` starts: 1 unless a long line was cut before it.",
+        description="The column of the line where `text` starts: 1 unless a long line was "
+        "cut before the match.",
     )
     context_before: list[str] = Field(
         default_factory=list, description="The lines just before, oldest first."
