@@ -1,0 +1,185 @@
+"""``fast-genai serve`` as a user meets it: a real uvicorn process, SQLite, the fake Gemini.
+
+Register, log in, chat with streamed answers, approve a write, list conversations; and without a
+model key, the server still starts and says what is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.fakes.gemini import FakeGemini, Reply, gemini  # noqa: F401 - the fixture
+from tests.web.conftest import sse_chunks, user_message
+
+FAST_GENAI = str(Path(sys.executable).with_name("fast-genai"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    def __init__(self, workspace: Path, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self._out = log.open("w")
+        self.process = subprocess.Popen(
+            [FAST_GENAI, "serve", "--port", str(self.port), "--workspace", str(workspace)],
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            env=os.environ.copy(),
+        )
+
+    def wait_ready(self, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"serve exited: {self.log.read_text()}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        pytest.fail(f"serve did not become ready: {self.log.read_text()}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self._out.close()
+
+
+@pytest.fixture
+def serve(workspace: Path, tmp_path: Path) -> Iterator[Server]:
+    server = Server(workspace, tmp_path / "serve.log")
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+
+
+def login(client: httpx.Client, email: str) -> dict[str, str]:
+    password = "s3cret-pass!"
+    registered = client.post("/api/v1/auth/register", json={"email": email, "password": password})
+    assert registered.status_code == 201, registered.text
+    token = client.post(
+        "/api/v1/auth/jwt/login", data={"username": email, "password": password}
+    ).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def with_key(gemini: FakeGemini, monkeypatch: pytest.MonkeyPatch) -> FakeGemini:  # noqa: F811
+    monkeypatch.setenv("GEMINI_API_KEY", "test-key")
+    return gemini
+
+
+def test_register_login_chat_approve_list(
+    with_key: FakeGemini, serve: Server, workspace: Path
+) -> None:
+    gemini = with_key
+    with httpx.Client(base_url=serve.url, timeout=30) as client:
+        headers = login(client, "person@example.org")
+        chat_id = str(uuid.uuid4())
+
+        gemini.script(Reply.text("Hello from the fake Gemini.", chunks=4))
+        arrived: list[str] = []
+        with client.stream(
+            "POST",
+            "/api/v1/chat",
+            json={"id": chat_id, "trigger": "submit-message", "messages": [user_message("hi")]},
+            headers=headers,
+        ) as response:
+            assert response.status_code == 200
+            assert response.headers["x-vercel-ai-ui-message-stream"] == "v1"
+            for line in response.iter_lines():
+                arrived.append(line)
+        chunks = sse_chunks("\n".join(arrived))
+        deltas = [c["delta"] for c in chunks if c["type"] == "text-delta"]
+        assert len(deltas) >= 2  # streamed in pieces
+        assert "".join(deltas) == "Hello from the fake Gemini."
+
+        gemini.script(
+            Reply.calls(("create_file", {"path": "from-chat.txt", "content": "approved text"}))
+        )
+        paused = client.post(
+            "/api/v1/chat",
+            json={
+                "id": chat_id,
+                "trigger": "submit-message",
+                "messages": [user_message("write the file", "m2")],
+            },
+            headers=headers,
+        )
+        request = next(c for c in sse_chunks(paused.text) if c["type"] == "tool-approval-request")
+        assert not (workspace / "from-chat.txt").exists()
+
+        gemini.script(Reply.text("Done: the file is written."))
+        approval = [
+            {
+                "id": "a1",
+                "role": "assistant",
+                "parts": [
+                    {
+                        "type": "tool-create_file",
+                        "toolCallId": request["toolCallId"],
+                        "state": "approval-responded",
+                        "input": {"path": "from-chat.txt", "content": "approved text"},
+                        "approval": {"id": request["approvalId"], "approved": True},
+                    }
+                ],
+            }
+        ]
+        resumed = client.post(
+            "/api/v1/chat",
+            json={"id": chat_id, "trigger": "submit-message", "messages": approval},
+            headers=headers,
+        )
+        assert resumed.status_code == 200
+        resumed_chunks = sse_chunks(resumed.text)
+        assert any(c["type"] == "tool-output-available" for c in resumed_chunks)
+        assert (workspace / "from-chat.txt").read_text() == "approved text"
+        tool_result = gemini.requests[-1].function_responses
+        assert tool_result and tool_result[0]["name"] == "create_file"
+
+        listing = client.get("/api/v1/conversations", headers=headers).json()
+        assert listing["total"] == 1
+        assert listing["items"][0]["id"] == chat_id
+        assert listing["items"][0]["title"] == "hi"
+
+
+def test_starts_without_a_model_key_and_says_what_is_missing(
+    serve: Server, workspace: Path
+) -> None:
+    text = serve.log.read_text()
+    assert "GEMINI_API_KEY" in text
+    assert str(workspace) in text
+    with httpx.Client(base_url=serve.url, timeout=30) as client:
+        headers = login(client, "nokey@example.org")
+        refused = client.post(
+            "/api/v1/chat",
+            json={"id": "c", "trigger": "submit-message", "messages": [user_message("hi")]},
+            headers=headers,
+        )
+        assert refused.status_code == 424
+        assert "GEMINI_API_KEY" in refused.json()["error"]["message"]
+        tools = client.get("/api/v1/tools", headers=headers)
+        assert tools.status_code == 200
