@@ -95,12 +95,12 @@ def with_key(gemini: FakeGemini, monkeypatch: pytest.MonkeyPatch) -> FakeGemini:
 def test_register_login_chat_approve_list(
     with_key: FakeGemini, serve: Server, workspace: Path
 ) -> None:
-    gemini = with_key
+    fake = with_key
     with httpx.Client(base_url=serve.url, timeout=30) as client:
         headers = login(client, "person@example.org")
         chat_id = str(uuid.uuid4())
 
-        gemini.script(Reply.text("Hello from the fake Gemini.", chunks=4))
+        fake.script(Reply.text("Hello from the fake Gemini.", chunks=4))
         arrived: list[str] = []
         with client.stream(
             "POST",
@@ -117,7 +117,7 @@ def test_register_login_chat_approve_list(
         assert len(deltas) >= 2  # streamed in pieces
         assert "".join(deltas) == "Hello from the fake Gemini."
 
-        gemini.script(
+        fake.script(
             Reply.calls(("create_file", {"path": "from-chat.txt", "content": "approved text"}))
         )
         paused = client.post(
@@ -132,7 +132,7 @@ def test_register_login_chat_approve_list(
         request = next(c for c in sse_chunks(paused.text) if c["type"] == "tool-approval-request")
         assert not (workspace / "from-chat.txt").exists()
 
-        gemini.script(Reply.text("Done: the file is written."))
+        fake.script(Reply.text("Done: the file is written."))
         approval = [
             {
                 "id": "a1",
@@ -157,7 +157,7 @@ def test_register_login_chat_approve_list(
         resumed_chunks = sse_chunks(resumed.text)
         assert any(c["type"] == "tool-output-available" for c in resumed_chunks)
         assert (workspace / "from-chat.txt").read_text() == "approved text"
-        tool_result = gemini.requests[-1].function_responses
+        tool_result = fake.requests[-1].function_responses
         assert tool_result and tool_result[0]["name"] == "create_file"
 
         listing = client.get("/api/v1/conversations", headers=headers).json()
