@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -196,3 +197,32 @@ async def test_bad_repository_argument(gh_ctx: ToolContext, repo: str) -> None:
 async def test_bad_path_argument(gh_ctx: ToolContext, path: str) -> None:
     with pytest.raises(InvalidArgument):
         await create_github_file(gh_ctx, "octo/hello", path, "x", "Add")
+
+
+async def test_file_created_by_someone_else_meanwhile(
+    gh_ctx: ToolContext, github: FakeGitHub
+) -> None:
+    def someone_else_creates() -> None:  # between our "not found" and our write
+        github.repos["octo/hello"].branches["trunk"]["a.md"] = b"theirs"
+
+    github.after_read = someone_else_creates
+    with pytest.raises(Conflict) as caught:
+        await create_github_file(gh_ctx, "octo/hello", "a.md", "mine", "Add")
+    assert "appeared" in str(caught.value) and "update=true" in str(caught.value)
+    assert github.repos["octo/hello"].branches["trunk"]["a.md"] == b"theirs"
+
+
+async def test_rate_limit_reset_far_away_is_reported_not_waited(
+    gh_ctx: ToolContext, github: FakeGitHub
+) -> None:
+    reset = str(int(time.time()) + 3600)
+    github.fail_next(
+        403,
+        {"message": "API rate limit exceeded for user ID 1."},
+        headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset},
+    )
+    with pytest.raises(UpstreamError) as caught:
+        await create_github_file(gh_ctx, "octo/hello", "a.md", "x", "Add")
+    assert len(github.requests) == 1
+    assert caught.value.retry_after is not None and caught.value.retry_after > 3500
+    assert "retry after" in str(caught.value)

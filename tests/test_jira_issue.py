@@ -218,3 +218,11 @@ async def test_bad_arguments(
     arguments: dict[str, object] = {"project": "OPS", "summary": "x", **kwargs}
     with pytest.raises(InvalidArgument, match=message):
         await create_jira_issue(server_ctx, **arguments)  # type: ignore[arg-type]
+
+
+async def test_description_too_long_for_jira(
+    server_ctx: ToolContext, server_jira: FakeJira
+) -> None:
+    with pytest.raises(InvalidArgument, match="32,767"):
+        await create_jira_issue(server_ctx, "OPS", "x", "word " * 8000)
+    assert server_jira.writes() == []

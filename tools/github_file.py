@@ -212,6 +212,11 @@ def _error(exc: GithubException, step: str, path: str, full: str) -> ToolError:
             f"{path} in {full} changed while it was being updated ({detail or 'sha mismatch'})",
             hint="call again to update on top of the new version",
         )
+    if exc.status == 422 and step.startswith("writing") and '"sha"' in detail:
+        return Conflict(
+            f"{path} appeared in {full} while it was being created",
+            hint="call again with update=true to replace it",
+        )
     permission = headers.get("x-accepted-github-permissions") or (
         f"scope {headers['x-accepted-oauth-scopes']}" if headers.get("x-accepted-oauth-scopes")
         else None

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from jira import JIRA as JiraClient  # noqa: N811
     from jira.exceptions import JIRAError
 
+MAX_DESCRIPTION = 32_767
+"""Jira's limit on a text field such as the description."""
 _PROJECT = re.compile(r"^[A-Z][A-Z0-9_]*$")
 _ISSUE = re.compile(r"^[A-Z][A-Z0-9_]*-[1-9][0-9]*$")
 _FIELD_ID = re.compile(r"^(customfield_\d+|[a-z][A-Za-z]*)$")
@@ -218,9 +220,15 @@ def _fields(request: _Request, cloud: bool, issue_type: dict[str, str]) -> dict[
         "issuetype": issue_type,
     }
     if request.description.strip():
-        fields["description"] = (
-            markdown_to_adf(request.description) if cloud else markdown_to_wiki(request.description)
-        )
+        if cloud:
+            fields["description"] = markdown_to_adf(request.description)
+        else:
+            fields["description"] = markdown_to_wiki(request.description)
+            if len(fields["description"]) > MAX_DESCRIPTION:
+                raise InvalidArgument(
+                    f"the description is {len(fields['description']):,} characters as wiki "
+                    f"markup; Jira takes at most {MAX_DESCRIPTION:,}"
+                )
     if request.labels:
         fields["labels"] = request.labels
     if request.components:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -85,6 +86,8 @@ def upstream_error(
     message = clean_detail(detail)
     said = f": {message}" if message else ""
     retry_after = parse_retry_after(_header(headers, "Retry-After"))
+    if retry_after is None and _header(headers, "X-RateLimit-Remaining") == "0":
+        retry_after = _until_reset(_header(headers, "X-RateLimit-Reset"))
     if status is None:
         return UpstreamError(
             f"could not reach {service.name} while {what}{said}", service=service.key
@@ -135,6 +138,14 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
         if key.lower() == lowered:
             return value
     return None
+
+
+def _until_reset(reset: str | None) -> float | None:
+    """Seconds until an ``X-RateLimit-Reset`` time (epoch seconds), as GitHub sends it."""
+    try:
+        return max(0.0, float(reset or "") - time.time())
+    except ValueError:
+        return None
 
 
 def _rate_limited(headers: Mapping[str, str], message: str) -> bool:

@@ -100,6 +100,12 @@ class FakeGitHub(FakeService):
         return json_response(200, self._repo_json(found))
 
     def get_contents(self, record: Recorded, owner: str, repo: str, path: str) -> Response:
+        response = self._contents(record, owner, repo, path)
+        if self.after_read is not None:
+            self.after_read()
+        return response
+
+    def _contents(self, record: Recorded, owner: str, repo: str, path: str) -> Response:
         found = self._repo(owner, repo)
         if found is None:
             return json_response(404, {"message": "Not Found"})
@@ -108,10 +114,7 @@ class FakeGitHub(FakeService):
         if files is None:
             return json_response(404, {"message": f"No commit found for the ref {branch}"})
         if path in files:
-            response = json_response(200, self._file_json(found, branch, path, files[path]))
-            if self.after_read is not None:
-                self.after_read()
-            return response
+            return json_response(200, self._file_json(found, branch, path, files[path]))
         children = sorted({p for p in files if p.startswith(path + "/")})
         if children:
             return json_response(
