@@ -231,6 +231,7 @@ async def _run(
             stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
+            limit=READ_CHUNK,  # the stream buffers up to twice this before pausing rg's pipe
         )
     except OSError as exc:
         raise ToolError(f"ripgrep could not be started: {exc}") from exc
