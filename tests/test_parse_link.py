@@ -157,6 +157,15 @@ def test_notion_url_without_an_id() -> None:
             },
         ),
         (
+            "https://acme.atlassian.net/jira/servicedesk/projects/SD/queues/custom/1/SD-12",
+            {
+                "kind": "issue",
+                "site": "https://acme.atlassian.net",
+                "issue_key": "SD-12",
+                "project_key": "SD",
+            },
+        ),
+        (
             "https://jira.example.com/browse/OPS_2-42",
             {
                 "kind": "issue",

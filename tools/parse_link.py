@@ -244,6 +244,9 @@ def _jira(
             return _jira_issue(url, site, after[0])
     if "projects" in segs:
         after = segs[segs.index("projects") + 1 :]
+        keyed = [s for s in after[1:] if _ISSUE_KEY.match(s) and s.startswith(after[0] + "-")]
+        if keyed:  # a service desk queue or a project page showing one issue
+            return _jira_issue(url, site, keyed[-1])
         if after and _PROJECT_KEY.match(after[0]):
             return LinkRef(service="jira", kind="project", url=url, site=site, project_key=after[0])
     return None
