@@ -517,3 +517,29 @@ def test_language_detection() -> None:
     assert language_for_path("Rakefile") == "ruby"
     assert language_for_path(".bashrc") is None
     assert language_for_path("Makefile") is None
+
+
+def test_cache_is_safe_with_concurrent_writers_and_readers(tmp_path: Path) -> None:
+    """Separate connections (as separate processes have) writing and reading at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tools.outline_cache import FileKey
+
+    folder = tmp_path / "cache"
+
+    def writer(n: int) -> bool:
+        cache = OutlineCache(folder)
+        rows = [(FileKey(f"/w{n}/f{i}.py", i, i, "v"), f'{{"n":{n},"i":{i}}}') for i in range(200)]
+        ok = True
+        for start in range(0, 200, 20):
+            ok = cache.put_many(rows[start : start + 20]) and ok
+            cache.get_many([key for key, _ in rows[:start]])
+        return ok
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert all(pool.map(writer, range(4)))
+    cache = OutlineCache(folder)
+    keys = [FileKey(f"/w{n}/f{i}.py", i, i, "v") for n in range(4) for i in range(200)]
+    found = cache.get_many(keys)
+    assert len(found) == 800
+    assert found["/w3/f199.py"] == '{"n":3,"i":199}'
