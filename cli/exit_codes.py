@@ -7,3 +7,6 @@ BAD_INPUT = 2
 """Bad arguments, an unknown tool, or a missing setting."""
 DENIED = 3
 """A write was not approved (declined at the prompt, or no TTY and no ``--yes``)."""
+MODEL_ERROR = 4
+"""The model endpoint failed after retries, timed out, or a usage limit stopped the run (the
+conversation so far is kept in ``chat``)."""

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.gemini import gemini  # noqa: F401 (the fake Gemini server fixture, for every test)
 from tools.context import ToolContext
 from tools.settings import ToolSettings
 

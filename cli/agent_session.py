@@ -1,0 +1,137 @@
+"""One terminal conversation with the agent: turns, approvals of writes, and the history.
+
+Used by ``ask`` (one turn) and ``chat`` (many). Before any write the exact call is shown on stderr
+and the user decides: ``--yes`` approves, ``--dry-run`` runs write tools with ``dry_run=true``
+(tools without a dry run are not run), no terminal and no ``--yes`` means deny.
+"""
+
+from __future__ import annotations
+
+import sys
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import typer
+
+from agent.approvals import Decision, decide_all
+from agent.build import build_agent
+from agent.deps import AgentDeps
+from agent.model import build_model
+from agent.run import run_agent
+from agent.settings import AgentSettings
+from cli.stream_view import StreamView, args_text
+from tools.context import ToolContext
+from tools.registry import TOOLS
+
+if TYPE_CHECKING:
+    from pydantic_ai import Agent, AgentRunResult, DeferredToolRequests
+    from pydantic_ai.messages import ModelMessage, ToolCallPart
+    from pydantic_ai.usage import RunUsage
+
+Approval = Literal["ask", "yes", "dry_run"]
+
+
+@dataclass
+class TurnResult:
+    output: str
+    usage: RunUsage
+    denied: list[str] = field(default_factory=list)
+    """Tools whose writes were not approved in this turn."""
+
+
+@dataclass
+class AgentSession:
+    """A conversation: open it with ``async with``, then ``await session.turn(prompt)``."""
+
+    settings: AgentSettings
+    workspace: Path
+    approval: Approval = "ask"
+    view: StreamView = field(default_factory=StreamView)
+    history: list[ModelMessage] = field(default_factory=list)
+
+    _stack: AsyncExitStack = field(default_factory=AsyncExitStack)
+    _agent: Agent[AgentDeps, str | DeferredToolRequests] | None = None
+    _deps: AgentDeps | None = None
+
+    async def __aenter__(self) -> AgentSession:
+        from tools.settings import ToolSettings
+
+        model = build_model(self.settings)
+        tools = ToolContext.local(str(self.workspace), settings=ToolSettings())
+        tools.summary_model = (
+            build_model(self.settings, self.settings.summary_model)
+            if self.settings.summary_model
+            else model
+        )
+        tools.progress = self._progress
+        agent = build_agent(self.settings, model=model)
+        self._agent = await self._stack.enter_async_context(agent)
+        self._deps = AgentDeps(tools=tools)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()
+
+    async def turn(self, prompt: str | None) -> TurnResult:
+        """Run one user turn to its answer, asking about writes on the way.
+
+        On failure the history keeps the conversation so far (``RunFailed`` is re-raised), so a
+        later ``turn(None)`` resumes it.
+        """
+        from pydantic_ai import DeferredToolRequests
+
+        from agent.errors import RunFailed
+
+        assert self._agent is not None and self._deps is not None, "open the session first"
+        denied: list[str] = []
+        results = None
+        usage_total: RunUsage | None = None
+        while True:
+            try:
+                result: AgentRunResult[str | DeferredToolRequests] = await run_agent(
+                    self._agent,
+                    prompt,
+                    deps=self._deps,
+                    settings=self.settings,
+                    message_history=self.history,
+                    deferred_tool_results=results,
+                    on_event=self.view,
+                )
+            except RunFailed as failure:
+                self.history = failure.messages
+                self.view.end_answer()
+                raise
+            self.history = result.all_messages()
+            usage_total = result.usage if usage_total is None else usage_total + result.usage
+            if not isinstance(result.output, DeferredToolRequests):
+                self.view.end_answer()
+                return TurnResult(output=result.output, usage=usage_total, denied=denied)
+            prompt = None
+
+            async def decide(call: ToolCallPart) -> Decision:
+                decision = self._decide(call)
+                if decision == "deny":
+                    denied.append(call.tool_name)
+                return decision
+
+            results = await decide_all(result.output, decide, TOOLS)
+
+    def _decide(self, call: ToolCallPart) -> Decision:
+        note = self.view.note
+        note(f"{call.tool_name} wants to write:\n{args_text(call.args_as_dict())}", always=True)
+        if self.approval == "dry_run":
+            note("  --dry-run: running it as a dry run", always=True)
+            return "dry_run"
+        if self.approval == "yes":
+            note("  approved (--yes)", always=True)
+            return "approve"
+        if not sys.stdin.isatty():
+            note("  denied: no terminal to ask; pass --yes to approve writes", always=True)
+            return "deny"
+        approved = typer.confirm("Run this write?", default=False, err=True)
+        return "approve" if approved else "deny"
+
+    async def _progress(self, done: float, total: float | None, message: str | None) -> None:
+        self.view.progress(done, total, message)
