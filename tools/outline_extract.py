@@ -20,7 +20,7 @@ from tools.outline_rules import CONTAINER_KINDS, RULES, OutlineRules, Pattern
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser, Query
 
-OUTLINE_FORMAT_VERSION = "1"
+OUTLINE_FORMAT_VERSION = "2"
 """Bump when the outline's content or shape changes: it is part of every cache key."""
 
 MAX_OUTLINE_BYTES = 1_000_000

@@ -112,6 +112,7 @@ RULES: dict[str, OutlineRules] = {
         patterns=(
             d("class", "(class_definition name: (identifier) @name) @def"),
             d("function", "(function_definition name: (identifier) @name) @def"),
+            d("function", "(assignment left: (identifier) @name right: (lambda)) @def"),
             imp("(import_statement) @node"),
             imp("(import_from_statement) @node"),
             imp("(future_import_statement) @node"),
