@@ -543,3 +543,16 @@ def test_cache_is_safe_with_concurrent_writers_and_readers(tmp_path: Path) -> No
     found = cache.get_many(keys)
     assert len(found) == 800
     assert found["/w3/f199.py"] == '{"n":3,"i":199}'
+
+
+async def test_python_lambda_bindings_are_functions(ctx: ToolContext, workspace: Path) -> None:
+    (workspace / "lam.py").write_text(
+        "square = lambda x: x * x\n\n\nclass K:\n    key = lambda self: 1\n    size = 3\n"
+    )
+    outline = _one(await code_outline(ctx, "lam.py"))
+    assert _symbols(outline) == (
+        ("function", "square", 1, 1, None),
+        ("class", "K", 4, 6, None),
+        ("method", "key", 5, 5, "K"),
+    )
+    assert outline.symbols[0].signature == "square = lambda x: x * x"
