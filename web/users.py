@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi_users import BaseUserManager, FastAPIUsers, InvalidPasswordException, UUIDIDMixin
@@ -30,7 +30,17 @@ class UserCreate(user_schemas.BaseUserCreate):
 
 
 class UserUpdate(user_schemas.BaseUserUpdate):
-    pass
+    """An update; an explicit ``null`` means "leave as it is" (no column may become NULL)."""
+
+    def create_update_dict(self) -> dict[str, Any]:
+        return _without_nulls(super().create_update_dict())  # type: ignore[no-untyped-call]
+
+    def create_update_dict_superuser(self) -> dict[str, Any]:
+        return _without_nulls(super().create_update_dict_superuser())  # type: ignore[no-untyped-call]
+
+
+def _without_nulls(values: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
 
 
 class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):

@@ -159,3 +159,12 @@ async def test_user_admin_is_for_superusers_only(
     assert patched.status_code == 200
     inactive = await client.get("/api/v1/users/me", headers=bob.headers)
     assert inactive.status_code == 401
+
+
+async def test_null_in_a_user_update_changes_nothing(
+    client: httpx.AsyncClient, alice: Person
+) -> None:
+    """Found by schemathesis: ``{"email": null}`` used to reach the database (500)."""
+    response = await client.patch("/api/v1/users/me", json={"email": None}, headers=alice.headers)
+    assert response.status_code == 200
+    assert response.json()["email"] == alice.email

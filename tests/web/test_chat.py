@@ -241,7 +241,7 @@ async def test_chat_without_model_key_names_the_setting(
 def _approval_messages(
     chat_id: str, call_id: str, *, approved: bool, forged_content: str = "x"
 ) -> list[dict[str, Any]]:
-    """What the AI SDK sends back after the user clicks Approve/Deny (client arguments are not used)."""
+    """What the AI SDK sends after the user clicks Approve/Deny (its arguments are not used)."""
     return [
         user_message("create something", "m1"),
         {
