@@ -38,6 +38,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         writes=True,
         credential="notion",
         open_world=True,
+        destructive=False,  # only adds: never changes or deletes what exists
     ),
     ToolSpec(
         create_jira_issue,
@@ -45,6 +46,7 @@ TOOLS: tuple[ToolSpec, ...] = (
         writes=True,
         credential="jira",
         open_world=True,
+        destructive=False,  # only adds: never changes or deletes what exists
     ),
 )
 
