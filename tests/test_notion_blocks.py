@@ -125,3 +125,18 @@ def test_code_languages() -> None:
     assert code_language("c++ title=x") == "c++"
     assert code_language("") == "plain text"
     assert code_language("brainfuck") == "plain text"
+
+
+def test_huge_code_block_continues_in_another_code_block() -> None:
+    code = "x" * 250_000
+    nodes = markdown_to_blocks(f"```text\n{code}\n```\n")
+    assert [n.type for n in nodes] == ["code", "code"]
+    assert [len(n.body["rich_text"]) for n in nodes] == [100, 25]
+    assert "".join(text(n) for n in nodes) == code
+
+
+def test_empty_code_block() -> None:
+    nodes = markdown_to_blocks("```\n```\n")
+    assert [(n.type, n.body) for n in nodes] == [
+        ("code", {"rich_text": [], "language": "plain text"})
+    ]

@@ -153,12 +153,13 @@ def _block(node: SyntaxTreeNode) -> list[BlockNode]:
         blocks[0].children = _blocks(rest)
         return blocks
     if kind in ("fence", "code_block"):
-        code = node.content.removesuffix("\n")
-        body = {
-            "rich_text": rich_text([Span(code)])[:MAX_RICH_TEXT],
-            "language": code_language(node.info if kind == "fence" else ""),
-        }
-        return [BlockNode("code", body)]
+        pieces = rich_text([Span(node.content.removesuffix("\n"))])
+        language = code_language(node.info if kind == "fence" else "")
+        # beyond 100 pieces (200,000 characters) the code continues in another code block
+        return [
+            BlockNode("code", {"rich_text": pieces[i : i + MAX_RICH_TEXT], "language": language})
+            for i in range(0, max(len(pieces), 1), MAX_RICH_TEXT)
+        ]
     if kind == "hr":
         return [BlockNode("divider", {})]
     if kind == "table":
