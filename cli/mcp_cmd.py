@@ -41,7 +41,6 @@ def mcp(
     """Serve the tools over MCP: stdio for Claude Desktop, or `--http` on 127.0.0.1."""
     import anyio
 
-    from cli import render
     from mcp_server.options import ToolFilter
     from tools.context import ToolContext
     from tools.errors import ToolError
@@ -54,6 +53,8 @@ def mcp(
         if http:
             serve_http = _http_server(ctx, tool_filter, host, port)
     except ToolError as exc:
+        from cli import render  # only now: rich is not needed to serve
+
         render.error(str(exc))
         raise typer.Exit(exit_codes.BAD_INPUT) from None
     try:

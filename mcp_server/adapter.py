@@ -8,7 +8,6 @@ result with a clear message, never a protocol error.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -52,8 +51,9 @@ def describe(spec: ToolSpec) -> types.Tool:
 
 
 def success(result: BaseModel) -> types.CallToolResult:
+    """Structured content, and the same JSON as text for clients that read only text."""
     structured = result.model_dump(mode="json", by_alias=True)
-    text = json.dumps(structured, ensure_ascii=False, indent=1)
+    text = result.model_dump_json(by_alias=True)
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=text)],
         structured_content=structured,

@@ -6,6 +6,9 @@ registry and the tool modules (which load heavy clients on first call).
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
+from typing import Any
+
 from mcp_server.options import ToolFilter
 from tools.context import ToolContext
 
@@ -15,7 +18,13 @@ async def serve(ctx: ToolContext, tool_filter: ToolFilter) -> None:
     from mcp.server.stdio import stdio_server
 
     from mcp_server.server import build_server, static_context
+    from mcp_server.stdio_pipes import claimed_pipes, pipes_usable
 
     server = build_server(static_context(ctx), tool_filter=tool_filter)
-    async with stdio_server() as (read_stream, write_stream):
+    async with AsyncExitStack() as stack:
+        streams: dict[str, Any] = {}
+        if pipes_usable():
+            stdin, stdout = await stack.enter_async_context(claimed_pipes())
+            streams = {"stdin": stdin, "stdout": stdout}
+        read_stream, write_stream = await stack.enter_async_context(stdio_server(**streams))
         await server.run(read_stream, write_stream, server.create_initialization_options())

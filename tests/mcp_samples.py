@@ -58,28 +58,21 @@ SAMPLES: dict[str, Sample] = {
     ),
     "create_github_file": Sample(
         None,
-        {
-            "repository": "octo/repo",
-            "path": "docs/a.md",
-            "content": "# A\n",
-            "message": "Add a",
-            "dry_run": True,
-        },
-        "GITHUB_TOKEN",
+        {"repo": "octo/repo", "path": "docs/a.md", "content": "# A\n", "message": "Add a"},
+        "needs a GitHub token (set GITHUB_TOKEN)",
     ),
     "create_notion_page": Sample(
         None,
         {
-            "parent": "https://www.notion.so/Parent-0123456789abcdef0123456789abcdef",
+            "parent": "0123456789abcdef0123456789abcdef",
             "title": "A page",
-            "content": "# Hi\n",
-            "dry_run": True,
+            "content_markdown": "# Hi\n",
         },
-        "NOTION_TOKEN",
+        "needs a Notion token (set NOTION_TOKEN)",
     ),
     "create_jira_issue": Sample(
         None,
-        {"project": "ABC", "summary": "A bug", "description": "It breaks.", "dry_run": True},
-        "JIRA",
+        {"project": "ABC", "summary": "A bug", "description_markdown": "It breaks."},
+        "needs the Jira address (set JIRA_URL)",
     ),
 }

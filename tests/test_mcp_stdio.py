@@ -3,6 +3,7 @@ registered tool listed with its schemas and hints, called once successfully and 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -148,3 +149,74 @@ def test_bad_switches_exit_with_a_message(tree: Path, flags: list[str], message:
     assert message in done.stderr
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
+
+
+MESSAGES = [
+    {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "file", "version": "1"},
+        },
+    },
+    {"jsonrpc": "2.0", "method": "notifications/initialized"},
+    {"jsonrpc": "2.0", "id": 2, "method": "tools/list"},
+    {
+        "jsonrpc": "2.0",
+        "id": 3,
+        "method": "tools/call",
+        "params": {"name": "read_file", "arguments": {"path": "notes/todo.txt"}},
+    },
+]
+
+HEAVY = (
+    "pydantic_ai",
+    "google.genai",
+    "github",
+    "notion_client",
+    "jira",
+    "sqlmodel",
+    "sqlalchemy",
+    "fastapi",
+    "tree_sitter",
+    "rich",
+    "httpx",
+)
+
+PROBE = """
+import atexit, json, sys
+atexit.register(lambda: sys.stderr.write("MODULES=" + json.dumps(sorted(sys.modules)) + "\\n"))
+sys.argv = ["fast-genai", *sys.argv[1:]]
+from cli.main import main
+main()
+"""
+
+
+def test_serving_a_call_loads_only_light_modules(tree: Path) -> None:
+    """Start-up and a tool call load none of the heavy libraries (checked by imports, not time)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", PROBE, "mcp", "--workspace", str(tree)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+    replies = {}
+    for message in MESSAGES:
+        proc.stdin.write(json.dumps(message) + "\n")
+        proc.stdin.flush()
+        if "id" in message:
+            reply = json.loads(proc.stdout.readline())
+            replies[reply["id"]] = reply
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    assert sorted(replies) == [1, 2, 3]
+    assert replies[3]["result"]["structuredContent"]["content"] == "1\t- [ ] ship the MCP server\n"
+    loaded = set(json.loads(stderr.rsplit("MODULES=", 1)[1]))
+    heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in HEAVY))
+    assert heavy == []
