@@ -556,3 +556,32 @@ async def test_python_lambda_bindings_are_functions(ctx: ToolContext, workspace:
         ("method", "key", 5, 5, "K"),
     )
     assert outline.symbols[0].signature == "square = lambda x: x * x"
+
+
+async def test_non_utf8_source_is_outlined(ctx: ToolContext, workspace: Path) -> None:
+    (workspace / "legacy.py").write_bytes(
+        b"# caf\xe9\ndef f():\n    '''Caf\xe9 au lait.'''\n    return 1\n"
+    )
+    outline = _one(await code_outline(ctx, "legacy.py"))
+    assert _symbols(outline) == (("function", "f", 2, 4, None),)
+    assert outline.symbols[0].doc == "Caf\ufffd au lait."
+
+
+async def test_cli_view_shows_a_symbol_tree(ctx: ToolContext, workspace: Path) -> None:
+    from rich.console import Console
+
+    from cli.views import VIEWS
+
+    _copy_samples(workspace)
+    result = await code_outline(ctx, "sample.py")
+    console = Console(record=True, width=200)
+    VIEWS["CodeOutline"](console, result)
+    text = console.export_text()
+    assert "sample.py python" in text
+    assert "class Point(Base) 15-31 A point in the plane." in text
+    assert "async def fetch(url: str) -> bytes 24-31 Fetch a URL." in text
+    # fetch is drawn under Point, inner under fetch
+    lines = text.splitlines()
+    point = next(i for i, line in enumerate(lines) if "class Point" in line)
+    inner = next(i for i, line in enumerate(lines) if "def inner" in line)
+    assert lines[inner].index("function") > lines[point].index("class")
