@@ -138,8 +138,8 @@ async def measure_calls(server: Server, reads: int, searches: int) -> None:
 def describe_hits(structured: dict[str, Any] | None) -> str:
     if not structured:
         return "?"
-    if "matches" in structured:
-        return f"{len(structured['matches'])} content matches"
+    if "hits" in structured:
+        return f"{len(structured['hits'])} lines in {structured['files_with_hits']} files"
     text = str(structured.get("content", ""))
     return f"{len([line for line in text.splitlines() if line.strip()])} file names"
 

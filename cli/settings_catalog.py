@@ -14,9 +14,10 @@ S = TypeVar("S", bound=BaseSettings)
 
 def settings_classes() -> list[type[BaseSettings]]:
     """One settings class per package, imported lazily (the CLI starts without them)."""
+    from mcp_server.settings import McpSettings
     from tools.settings import ToolSettings
 
-    return [ToolSettings]
+    return [ToolSettings, McpSettings]
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,13 @@ class McpSettings(AppSettings):
         default=8765, ge=0, le=65535, description="Port of the standalone MCP HTTP server."
     )
     mcp_allowed_hosts: list[str] = Field(
-        default_factory=list,
+        default=[],
         description="Extra Host header values the MCP HTTP server accepts (DNS-rebinding "
         "check), e.g. 'mcp.example.com' or 'mcp.example.com:*'; loopback names are always "
         "accepted.",
     )
     mcp_allowed_origins: list[str] = Field(
-        default_factory=list,
+        default=[],
         description="Extra Origin header values the MCP HTTP server accepts from browsers, "
         "e.g. 'https://app.example.com'; loopback origins are always accepted.",
     )
