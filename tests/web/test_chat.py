@@ -258,3 +258,35 @@ def _approval_messages(
             ],
         },
     ]
+
+
+async def test_one_run_at_a_time_per_conversation_and_usage_recorded(
+    app: object, client: httpx.AsyncClient, alice: Person
+) -> None:
+    from sqlmodel import select
+
+    from web.models import Usage
+
+    chat_id = str(uuid.uuid4())
+    await chat(client, alice, chat_id, [user_message("hello", "m0")])
+
+    async def slow() -> None:
+        await chat(client, alice, chat_id, [user_message("slow 100", "m1")])
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(slow)
+        for _ in range(200):
+            await anyio.sleep(0.05)
+            detail = await client.get(f"/api/v1/conversations/{chat_id}", headers=alice.headers)
+            if detail.json()["status"] == "running":
+                break
+        busy = await chat(client, alice, chat_id, [user_message("me too", "m2")])
+        assert busy.status_code == 409
+        await client.post(f"/api/v1/conversations/{chat_id}/stop", headers=alice.headers)
+
+    async with app.state.web.db.sessions() as session:  # type: ignore[attr-defined]
+        rows = (await session.execute(select(Usage).order_by(Usage.id))).scalars().all()  # type: ignore[arg-type]
+    assert rows
+    assert {row.user_id for row in rows} == {alice.id}
+    assert rows[0].requests == 1
+    assert rows[0].output_tokens > 0

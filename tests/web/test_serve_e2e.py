@@ -183,3 +183,38 @@ def test_starts_without_a_model_key_and_says_what_is_missing(
         assert "GEMINI_API_KEY" in refused.json()["error"]["message"]
         tools = client.get("/api/v1/tools", headers=headers)
         assert tools.status_code == 200
+
+
+def test_client_disconnect_cancels_the_run(with_key: FakeGemini, serve: Server) -> None:
+    fake = with_key
+    fake.script(Reply.text(" ".join(f"word{i}" for i in range(200)), chunks=100, delay=0.05))
+    with httpx.Client(base_url=serve.url, timeout=30) as client:
+        headers = login(client, "leaver@example.org")
+        chat_id = str(uuid.uuid4())
+        seen = 0
+        with client.stream(
+            "POST",
+            "/api/v1/chat",
+            json={"id": chat_id, "trigger": "submit-message", "messages": [user_message("go")]},
+            headers=headers,
+        ) as response:
+            for line in response.iter_lines():
+                if '"text-delta"' in line:
+                    seen += 1
+                if seen == 5:
+                    break  # leave: the connection closes with the block
+        deadline = time.monotonic() + 20
+        detail: dict[str, object] = {}
+        while time.monotonic() < deadline:
+            detail = client.get(f"/api/v1/conversations/{chat_id}", headers=headers).json()
+            if detail["status"] != "running":
+                break
+            time.sleep(0.2)
+        assert detail["status"] == "cancelled"
+        stored = detail["stored"]
+        assert isinstance(stored, list) and stored[-1]["status"] == "cancelled"
+        messages = detail["messages"]
+        assert isinstance(messages, list)
+        said = "".join(p.get("text", "") for p in messages[-1]["parts"])
+        assert said.startswith("word0")
+        assert "word199" not in said  # the answer was cut short, not run to its end

@@ -37,7 +37,7 @@ from web.state import StateDep, WebState
 from web.users import CurrentUser
 
 if TYPE_CHECKING:
-    from pydantic_ai import AgentRunResult, DeferredToolResults
+    from pydantic_ai import AgentRunResult, CancellationToken, DeferredToolResults
     from pydantic_ai.exceptions import RunCancelled
     from pydantic_ai.messages import ModelMessage
     from pydantic_ai.ui.vercel_ai import VercelAIAdapter
@@ -100,39 +100,41 @@ async def chat(
     if not new_turn and not requested:
         raise InvalidArgument("send a new user message or approval decisions")
 
-    async with state.db.sessions() as session, session.begin():
-        conversation = await open_conversation(
-            session,
-            user,
-            conversation_id,
-            kind="chat",
-            workspace=state.workspaces.get(workspace, user).name,
-            title=title_from(_text_of(new_turn)),
-        )
-        ctx = tool_context(state, user, conversation.workspace)
-        stored = await history.load(session, conversation.id)
-        results = None
-        if requested:
-            claimed = await approvals.claim_for_conversation(
-                session, user, conversation.id, requested
+    token: CancellationToken | None = None
+    try:
+        async with state.db.sessions() as session, session.begin():
+            conversation = await open_conversation(
+                session,
+                user,
+                conversation_id,
+                kind="chat",
+                workspace=state.workspaces.get(workspace, user).name,
+                title=title_from(_text_of(new_turn)),
             )
-            results = _results(state, claimed, requested, body.edits or {})
-        else:
-            await approvals.expire_conversation(session, conversation.id)
-        token = state.runs.start(conversation.id)
-        if token is None:
-            raise Conflict(
-                "a run is already in progress in this conversation",
-                hint=f"wait for it, or stop it: POST /api/v1/conversations/{conversation.id}/stop",
-            )
-        try:
+            ctx = tool_context(state, user, conversation.workspace)
+            stored = await history.load(session, conversation.id)
+            results = None
+            if requested:
+                claimed = await approvals.claim_for_conversation(
+                    session, user, conversation.id, requested
+                )
+                results = _results(state, claimed, requested, body.edits or {})
+            else:
+                await approvals.expire_conversation(session, conversation.id)
+            token = state.runs.start(conversation.id)
+            if token is None:
+                raise Conflict(
+                    "a run is already in progress in this conversation",
+                    hint=f"wait, or stop it: POST /api/v1/conversations/{conversation_id}/stop",
+                )
             conversation.status = "running"
             conversation.error = None
             conversation.updated_at = utcnow()
             await history.append(session, conversation.id, new_turn)
-        except BaseException:
-            state.runs.finish(conversation.id, token)
-            raise
+    except BaseException:
+        if token is not None:  # the run never started: free the conversation
+            state.runs.finish(conversation_id, token)
+        raise
 
     from agent.deps import AgentDeps
 
@@ -246,7 +248,10 @@ class _ChatRun:
 
     async def _cancelled(self, cancelled: RunCancelled) -> None:
         await self.recorder.finish(
-            cancelled.all_messages(), status="cancelled", error="stopped before the answer ended"
+            cancelled.all_messages(),
+            status="cancelled",
+            error="stopped before the answer ended",
+            usage=cancelled.usage,
         )
 
 
