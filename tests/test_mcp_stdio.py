@@ -220,3 +220,24 @@ def test_serving_a_call_loads_only_light_modules(tree: Path) -> None:
     loaded = set(json.loads(stderr.rsplit("MODULES=", 1)[1]))
     heavy = sorted(m for m in loaded if any(m == h or m.startswith(h + ".") for h in HEAVY))
     assert heavy == []
+
+
+async def test_a_long_tool_reports_progress_over_stdio(tree: Path) -> None:
+    if "code_outline" not in {spec.name for spec in TOOLS}:
+        pytest.skip("code_outline is not registered")
+    package = tree / "pkg"
+    package.mkdir()
+    for n in range(40):
+        (package / f"m{n}.py").write_text(f"def f{n}(x):\n    return x + {n}\n")
+    seen: list[tuple[float, float | None]] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        seen.append((done, total))
+
+    async with Client(stdio(tree)) as client:
+        result = await client.call_tool(
+            "code_outline", {"path": "pkg"}, progress_callback=on_progress
+        )
+    assert result.is_error is False, text_of(result)
+    assert seen, "no progress notification arrived"
+    assert seen[-1] == (40, 40)
