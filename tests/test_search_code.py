@@ -380,6 +380,13 @@ async def test_progress_is_reported(workspace: Path, ctx: ToolContext) -> None:
     assert all(0 < done <= 2500 for done, _, _ in seen)
 
 
+async def test_repr_counts_hits_instead_of_listing_them(workspace: Path, ctx: ToolContext) -> None:
+    write(workspace, {"f.txt": "hit\n" * 3000})
+    result = await search_code(ctx, "hit", max_results=5000)
+    assert "hits='<3000 hits>'" in repr(result)
+    assert len(repr(result)) < 400
+
+
 async def test_cancellation_kills_rg(
     workspace: Path, ctx: ToolContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -88,6 +88,12 @@ class SearchCodeResult(BaseModel):
         default_factory=list, description="Problems that did not stop the search."
     )
 
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        """Pydantic's, with the hits as a count: nobody reads a repr of thousands of hits, and
+        Python 3.11's ``asyncio.run`` computes one of its main task's result on the way out."""
+        for name, value in super().__repr_args__():
+            yield (name, f"<{len(self.hits)} hits>") if name == "hits" else (name, value)
+
 
 def _one_or_many(value: object) -> object:
     """Accept a single glob string where a list is expected."""
