@@ -20,7 +20,7 @@ from tools.outline_rules import CONTAINER_KINDS, RULES, OutlineRules, Pattern
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser, Query
 
-OUTLINE_FORMAT_VERSION = "2"
+OUTLINE_FORMAT_VERSION = "3"
 """Bump when the outline's content or shape changes: it is part of every cache key."""
 
 MAX_OUTLINE_BYTES = 1_000_000
@@ -238,7 +238,7 @@ class _Collector:
             end = node.end_byte if newline < 0 else newline
         raw = self.source[start : min(end, start + 4 * MAX_SIGNATURE_CHARS)]
         text = _collapse(raw.decode("utf-8", "replace"), MAX_SIGNATURE_CHARS)
-        return text.rstrip(" {:")
+        return text.rstrip(" {:;")
 
     def _docstring(self, node: Node) -> str | None:
         body = node.child_by_field_name("body")
