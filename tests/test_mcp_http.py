@@ -292,3 +292,37 @@ def test_standalone_http_needs_a_token(tree: Path) -> None:
     )
     assert done.returncode == 2
     assert "FAST_GENAI_MCP_TOKEN" in done.stderr
+
+
+async def test_mounted_in_a_fastapi_app_as_documented(tree: Path) -> None:
+    """The recipe docs/mcp.md gives the web layer: a route at /mcp plus the lifespan."""
+    from collections.abc import AsyncIterator as Lifespan
+
+    from fastapi import FastAPI
+
+    verifier = StaticTokenVerifier(SecretStr(TOKEN), ToolContext.local(str(tree)))
+    mcp = create_mcp_app(verifier, tool_filter=ToolFilter(read_only=True))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> Lifespan[None]:
+        async with mcp.lifespan():
+            yield
+
+    app = FastAPI(lifespan=lifespan)
+    app.add_route("/mcp", mcp.endpoint, methods=["GET", "POST", "DELETE"])
+
+    @app.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    with serve_on_loopback(app) as base:
+        async with connect(base + "/mcp") as client:
+            names = {tool.name for tool in (await client.list_tools()).tools}
+            read = await client.call_tool("read_file", {"path": "README.md"})
+        async with httpx.AsyncClient() as http:
+            anonymous = await http.post(base + "/mcp", json=INIT, headers=ACCEPT)
+            health = await http.get(base + "/health")
+    assert names == {spec.name for spec in TOOLS if not spec.writes}
+    assert read.is_error is False
+    assert anonymous.status_code == 401
+    assert health.json() == {"status": "ok"}
