@@ -585,3 +585,27 @@ async def test_cli_view_shows_a_symbol_tree(ctx: ToolContext, workspace: Path) -
     point = next(i for i, line in enumerate(lines) if "class Point" in line)
     inner = next(i for i, line in enumerate(lines) if "def inner" in line)
     assert lines[inner].index("function") > lines[point].index("class")
+
+
+def test_no_process_pool_falls_back_to_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where processes cannot be started (OSError), a large batch is parsed in-process."""
+    import tools.outline_batch as batch_module
+
+    class NoProcesses:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            raise OSError("process creation is not allowed here")
+
+    monkeypatch.setattr(batch_module, "ProcessPoolExecutor", NoProcesses)
+    root = tmp_path / "many"
+    root.mkdir()
+    body = "def f():\n    pass\n" * 5000
+    files = []
+    for n in range(IN_PROCESS_BYTES // len(body) + 2):
+        (root / f"m{n}.py").write_text(body)
+        files.append(SourceFile.stat(root / f"m{n}.py", "python"))
+    result = outline_batch(files, None)
+    assert [len(json.loads(outline)["symbols"]) for outline in result.outlines] == [5000] * len(
+        files
+    )

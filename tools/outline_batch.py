@@ -126,11 +126,25 @@ def _parse(
     if workers == 1 or sum(files[i].size for i in misses) < IN_PROCESS_BYTES:
         return _parse_here(files, misses, progress, max_bytes)
     chunks = _chunks(files, misses)
-    done = 0
     parsed: dict[int, tuple[str, bool]] = {}
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(chunks)), mp_context=_pool_context()
-    ) as pool:
+    try:
+        _parse_in_pool(files, chunks, min(workers, len(chunks)), parsed, progress, max_bytes)
+    except OSError:  # no processes can be started here: finish in-process
+        rest = [i for i in misses if i not in parsed]
+        parsed.update(_parse_here(files, rest, progress, max_bytes))
+    return parsed
+
+
+def _parse_in_pool(
+    files: Sequence[SourceFile],
+    chunks: list[list[int]],
+    workers: int,
+    parsed: dict[int, tuple[str, bool]],
+    progress: Progress | None,
+    max_bytes: int,
+) -> None:
+    total = sum(len(chunk) for chunk in chunks)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
         futures = {
             pool.submit(
                 outline_jobs, [(files[i].path, files[i].language, max_bytes) for i in chunk]
@@ -140,10 +154,8 @@ def _parse(
         for future in as_completed(futures):
             chunk = futures[future]
             parsed.update(zip(chunk, future.result(), strict=True))
-            done += len(chunk)
             if progress is not None:
-                progress(done, total)
-    return parsed
+                progress(len(parsed), total)
 
 
 def _parse_here(
