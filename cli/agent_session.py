@@ -60,11 +60,11 @@ class AgentSession:
 
         model = build_model(self.settings)
         tools = ToolContext.local(str(self.workspace), settings=ToolSettings())
-        tools.summary_model = (
-            build_model(self.settings, self.settings.summary_model)
-            if self.settings.summary_model
-            else model
-        )
+        if self.settings.summary_model:
+            summary = build_model(self.settings, self.settings.summary_model)
+            tools.summary_model = await self._stack.enter_async_context(summary)
+        else:
+            tools.summary_model = model  # entered with the agent
         tools.progress = self._progress
         agent = build_agent(self.settings, model=model)
         self._agent = await self._stack.enter_async_context(agent)

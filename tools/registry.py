@@ -17,12 +17,20 @@ from tools.parse_link import parse_link
 from tools.read_file import read_file
 from tools.search_code import search_code
 from tools.spec import ToolSpec
+from tools.summarize import summarize
 
 TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(list_files, title="List files", idempotent=True),
     ToolSpec(read_file, title="Read a file", idempotent=True),
     ToolSpec(search_code, title="Search code", idempotent=True, long_running=True),
     ToolSpec(code_outline, title="Outline code", idempotent=True, long_running=True),
+    ToolSpec(
+        summarize,
+        title="Summarize code",
+        idempotent=True,
+        credential="model",
+        long_running=True,
+    ),
     ToolSpec(parse_link, title="Parse links", idempotent=True),
     ToolSpec(create_file, title="Create a file", writes=True),
     ToolSpec(

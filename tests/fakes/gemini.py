@@ -161,6 +161,15 @@ class RecordedRequest:
         return len(self.system_text) + len(json.dumps(self.contents, ensure_ascii=False))
 
     @property
+    def text_tokens(self) -> int:
+        """Tokens of the text sent (instructions, every text part, function responses and tool
+        declarations), without the JSON framing: what a token budget should bound."""
+        sent = self.system_text + self.user_text
+        sent += json.dumps(self.function_responses, ensure_ascii=False)
+        sent += json.dumps(self.tool_declarations, ensure_ascii=False)
+        return estimate_tokens(sent)
+
+    @property
     def prompt_tokens(self) -> int:
         return estimate_tokens(self.system_text + json.dumps(self.contents, ensure_ascii=False))
 

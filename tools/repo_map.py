@@ -1,0 +1,237 @@
+"""A repo map: the definitions that matter most in a tree, ranked, trimmed to a token budget.
+
+Like aider's repo map, but on what ``code_outline`` already has cached: definitions (tree-sitter
+outlines) are the nodes' contents, and a file that uses an identifier another file defines gets
+an edge to it (weighted by the square root of the use count, divided among the files defining
+that name; private and very common names weigh less, names matching ``focus`` more). Files are
+ranked by PageRank over those edges (personalized toward ``focus``), each file's rank is shared
+out among the definitions it is referenced for, and the best definitions are rendered as
+``path:`` blocks of ``line: signature  # doc`` lines until the budget is spent.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from tools.identifiers import FileReferences
+from tools.outline_model import FileOutline, Symbol
+
+CHARS_PER_TOKEN = 4
+DAMPING = 0.85
+ITERATIONS = 30
+COMMON_DEFINERS = 5
+"""A name defined in more files than this says little about which one is meant."""
+MAX_DEFINERS = 50
+"""A name defined in more files than this (``main``, ``setUp``) makes no edges at all."""
+
+
+def estimate_tokens(text: str) -> int:
+    """Tokens of ``text`` for budgeting: one per four characters, rounded up."""
+    return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
+
+
+@dataclass(frozen=True)
+class RankedSymbol:
+    path: str
+    symbol: Symbol
+    score: float
+
+
+@dataclass(frozen=True)
+class RepoMap:
+    text: str
+    """The rendered map (within the budget)."""
+    tokens: int
+    files_total: int
+    files_shown: int
+    symbols_total: int
+    symbols_shown: int
+    ranked: tuple[RankedSymbol, ...]
+    """Every definition, best first (for structural summaries)."""
+    file_rank: Mapping[str, float]
+
+
+def build_repo_map(
+    outlines: Sequence[FileOutline],
+    references: Mapping[str, FileReferences],
+    *,
+    budget_tokens: int,
+    focus: str | None = None,
+) -> RepoMap:
+    """Rank the definitions of ``outlines`` and render the best within ``budget_tokens``."""
+    files = [outline for outline in outlines if outline.supported]
+    focus_terms = _terms(focus)
+    ranked, file_rank = rank_symbols(files, references, focus_terms)
+    text, files_shown, symbols_shown = render(ranked, budget_tokens)
+    return RepoMap(
+        text=text,
+        tokens=estimate_tokens(text),
+        files_total=len(outlines),
+        files_shown=files_shown,
+        symbols_total=len(ranked),
+        symbols_shown=symbols_shown,
+        ranked=tuple(ranked),
+        file_rank=file_rank,
+    )
+
+
+def rank_symbols(
+    files: Sequence[FileOutline],
+    references: Mapping[str, FileReferences],
+    focus_terms: frozenset[str] = frozenset(),
+) -> tuple[list[RankedSymbol], dict[str, float]]:
+    """Every definition with a score, best first, and the PageRank of every file."""
+    definers: dict[str, list[str]] = defaultdict(list)
+    for outline in files:
+        for name in {symbol.name for symbol in outline.symbols}:
+            definers[name].append(outline.path)
+
+    edges: dict[str, defaultdict[str, float]] = {}
+    uses: dict[str, list[tuple[str, float]]] = {}
+    for path, refs in references.items():
+        out: defaultdict[str, float] = defaultdict(float)
+        used: list[tuple[str, float]] = []
+        for name, count in refs.identifiers.items():
+            where = definers.get(name)
+            if not where or len(where) > MAX_DEFINERS:
+                continue
+            weight = _weight(name, len(where), focus_terms) * math.sqrt(count)
+            share = weight / len(where)
+            for target in where:
+                if target != path:
+                    out[target] += share
+            used.append((name, share))
+        if out:
+            edges[path] = out
+            uses[path] = used
+
+    nodes = sorted({outline.path for outline in files} | set(edges))
+    personal = _personalization(nodes, files, focus_terms)
+    rank = pagerank(nodes, edges, personal)
+
+    symbol_score: defaultdict[tuple[str, str], float] = defaultdict(float)
+    for path, used in uses.items():
+        total = sum(edges[path].values())
+        for name, share in used:
+            for target in definers[name]:
+                if target != path:
+                    symbol_score[(target, name)] += rank[path] * share / total
+
+    ranked: list[RankedSymbol] = []
+    for outline in files:
+        base = rank.get(outline.path, 0.0)
+        for symbol in outline.symbols:
+            score = symbol_score.get((outline.path, symbol.name), 0.0)
+            # Unreferenced definitions keep a little of their file's rank, top-level ones more.
+            floor = base * (0.02 if symbol.parent is None else 0.005)
+            if symbol.doc:
+                floor *= 1.5
+            # Definitions named in the focus come first (ranks sum to 1).
+            bonus = 1.0 if symbol.name.lower() in focus_terms else 0.0
+            ranked.append(RankedSymbol(outline.path, symbol, score + floor + bonus))
+    ranked.sort(key=lambda item: (-item.score, item.path, item.symbol.start_line))
+    return ranked, rank
+
+
+def pagerank(
+    nodes: Sequence[str],
+    edges: Mapping[str, Mapping[str, float]],
+    personal: Mapping[str, float],
+) -> dict[str, float]:
+    """PageRank by power iteration; dangling nodes give their rank to ``personal``."""
+    if not nodes:
+        return {}
+    rank = dict(personal)
+    totals = {node: sum(out.values()) for node, out in edges.items()}
+    for _ in range(ITERATIONS):
+        dangling = sum(rank[node] for node in nodes if not totals.get(node))
+        fresh = {
+            node: (1 - DAMPING) * personal[node] + DAMPING * dangling * personal[node]
+            for node in nodes
+        }
+        for node, out in edges.items():
+            total = totals[node]
+            if not total:
+                continue
+            give = DAMPING * rank[node] / total
+            for target, weight in out.items():
+                fresh[target] += give * weight
+        rank = fresh
+    return rank
+
+
+def render(ranked: Sequence[RankedSymbol], budget_tokens: int) -> tuple[str, int, int]:
+    """The best definitions as ``path:`` blocks (in path order) within the budget.
+
+    Returns the text, the number of files and of definitions shown.
+    """
+    budget_chars = max(0, budget_tokens) * CHARS_PER_TOKEN
+    chosen: dict[str, list[Symbol]] = defaultdict(list)
+    used = 0
+    shown = 0
+    for item in ranked:
+        line = symbol_line(item.symbol)
+        cost = len(line) + 1 + (0 if item.path in chosen else len(item.path) + 2)
+        if used + cost > budget_chars:
+            if used + 40 > budget_chars:
+                break
+            continue
+        chosen[item.path].append(item.symbol)
+        used += cost
+        shown += 1
+    blocks = []
+    for path in sorted(chosen):
+        symbols = sorted(chosen[path], key=lambda symbol: symbol.start_line)
+        blocks.append(path + ":\n" + "\n".join(symbol_line(symbol) for symbol in symbols))
+    return "\n".join(blocks), len(chosen), shown
+
+
+def symbol_line(symbol: Symbol) -> str:
+    indent = "    " if symbol.parent else "  "
+    line = f"{indent}{symbol.start_line}: {symbol.signature or symbol.kind + ' ' + symbol.name}"
+    if symbol.doc:
+        line += f"  # {symbol.doc}"
+    return line
+
+
+def _weight(name: str, definer_count: int, focus_terms: frozenset[str]) -> float:
+    """How much a use of ``name`` says about a dependency (aider's heuristics, roughly)."""
+    weight = 1.0
+    if name.lower() in focus_terms:
+        weight *= 10
+    compound = "_" in name.strip("_") or (name != name.lower() and name != name.upper())
+    if len(name) >= 8 and compound:
+        weight *= 10
+    elif len(name) < 5:
+        weight *= 0.1
+    if name.startswith("_") and not name.startswith("__"):
+        weight *= 0.1
+    if name.startswith("__") and name.endswith("__"):
+        weight *= 0.05
+    if definer_count > COMMON_DEFINERS:
+        weight *= 0.1
+    return weight
+
+
+def _terms(focus: str | None) -> frozenset[str]:
+    if not focus:
+        return frozenset()
+    return frozenset(word.lower() for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]{2,}", focus))
+
+
+def _personalization(
+    nodes: Sequence[str], files: Sequence[FileOutline], focus_terms: frozenset[str]
+) -> dict[str, float]:
+    weights = dict.fromkeys(nodes, 1.0)
+    if focus_terms:
+        for outline in files:
+            path_words = set(re.split(r"[^a-z0-9_]+", outline.path.lower()))
+            names = {symbol.name.lower() for symbol in outline.symbols}
+            if focus_terms & (path_words | names):
+                weights[outline.path] = 50.0
+    total = sum(weights.values())
+    return {node: weight / total for node, weight in weights.items()}

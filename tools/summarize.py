@@ -1,0 +1,63 @@
+"""``summarize``: a file or a directory summarized within a token budget."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import anyio.to_thread
+from pydantic import Field
+
+from tools.code_outline import outline_cache
+from tools.context import ToolContext
+from tools.languages import language_for_path
+from tools.outline_batch import SourceFile, unsupported_outline
+from tools.outline_memo import outline_sources
+from tools.summary_dir import load_directory, summarize_directory
+from tools.summary_file import summarize_file
+from tools.summary_source import SourceText, load_source
+from tools.summary_types import SummarizeResult
+
+
+async def summarize(
+    ctx: ToolContext,
+    path: Annotated[
+        str, Field(description="File or directory to summarize, relative to the workspace root.")
+    ] = ".",
+    focus: Annotated[
+        str | None,
+        Field(description="What to pay most attention to, e.g. 'error handling' or 'auth'."),
+    ] = None,
+    budget_tokens: Annotated[
+        int,
+        Field(
+            ge=1_000,
+            le=200_000,
+            description="Most tokens to send to the model for this summary, all requests together.",
+        ),
+    ] = 8_000,
+) -> SummarizeResult:
+    """Summarize a file or a whole directory: purpose, key parts with path:line, risks/TODOs.
+
+    A file that fits the budget is read whole; a larger one is summarized from its outline
+    plus sampled chunks (map-reduce). A directory is summarized from a repo map: definitions
+    ranked by how much the rest of the tree uses them, trimmed to the budget. Without a
+    configured model the answer is a structural summary (languages, sizes, main definitions,
+    docstrings, TODOs), and says so.
+    """
+    target = ctx.workspace.resolve(path)
+    if target.is_dir():
+        data = await load_directory(ctx, target)
+        return await summarize_directory(ctx, data, budget_tokens=budget_tokens, focus=focus)
+    relative = ctx.workspace.relative(target)
+    language = language_for_path(target)
+
+    def load() -> SourceText:
+        if language is None:
+            outline = unsupported_outline(relative)
+        else:
+            source = SourceFile.stat(target, language)
+            outline = outline_sources([(relative, source)], outline_cache(ctx)).files[0]
+        return load_source(target, outline)
+
+    source = await anyio.to_thread.run_sync(load)
+    return await summarize_file(ctx, source, budget_tokens=budget_tokens, focus=focus)

@@ -1,0 +1,31 @@
+"""The text of a file to summarize, with its outline and TODO lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from tools.errors import BinaryFile
+from tools.identifiers import scan
+from tools.outline_model import FileOutline
+from tools.text_decoding import SNIFF_BYTES, sniff
+
+
+@dataclass(frozen=True)
+class SourceText:
+    relative: str
+    text: str
+    size: int
+    outline: FileOutline
+    todos: tuple[tuple[int, str], ...]
+    lines: list[str]
+
+
+def load_source(target: Path, outline: FileOutline) -> SourceText:
+    """The file's text (refusing binary files), with its outline and TODO lines."""
+    data = target.read_bytes()
+    encoding = sniff(data[:SNIFF_BYTES])
+    if encoding is None:
+        raise BinaryFile(f"{outline.path!r} looks binary; summarize reads text files")
+    text = data.decode(encoding.name, errors="replace")
+    return SourceText(outline.path, text, len(data), outline, scan(data).todos, text.splitlines())
