@@ -24,7 +24,7 @@ from agent.deps import AgentDeps
 from agent.errors import MissingModelKey, ModelUnavailable
 from agent.run import run_agent
 from agent.settings import AgentSettings
-from tests.fakes.gemini import FakeGemini, Reply, gemini  # noqa: F401 (fixture)
+from tests.fakes.gemini import FakeGemini, Reply
 from tools.context import ToolContext
 from tools.registry import TOOLS
 
@@ -45,7 +45,7 @@ def settings_for(server: FakeGemini, **overrides: Any) -> AgentSettings:
 
 @pytest.fixture
 async def open_agent(
-    gemini: FakeGemini,  # noqa: F811
+    gemini: FakeGemini,
 ) -> AsyncIterator[Agent[AgentDeps, str | DeferredToolRequests]]:
     async with build_agent(settings_for(gemini)) as agent:
         yield agent
@@ -65,7 +65,7 @@ class Recorder:
             self.tool_calls.append(event.part.tool_name)
 
 
-async def test_plain_answer_is_streamed_with_usage(gemini: FakeGemini, ctx: ToolContext) -> None:  # noqa: F811
+async def test_plain_answer_is_streamed_with_usage(gemini: FakeGemini, ctx: ToolContext) -> None:
     gemini.script(Reply.text("The answer is forty-two.", chunks=4))
     settings = settings_for(gemini)
     recorder = Recorder()
@@ -90,7 +90,7 @@ async def test_plain_answer_is_streamed_with_usage(gemini: FakeGemini, ctx: Tool
     assert usage.output_tokens > 0
 
 
-async def test_non_streamed_run_uses_generate_content(gemini: FakeGemini, ctx: ToolContext) -> None:  # noqa: F811
+async def test_non_streamed_run_uses_generate_content(gemini: FakeGemini, ctx: ToolContext) -> None:
     gemini.script(Reply.text("Short."))
     settings = settings_for(gemini)
     async with build_agent(settings) as agent:
@@ -101,7 +101,7 @@ async def test_non_streamed_run_uses_generate_content(gemini: FakeGemini, ctx: T
 
 
 async def test_one_tool_call_then_answer(
-    gemini: FakeGemini,  # noqa: F811
+    gemini: FakeGemini,
     ctx: ToolContext,
     workspace: Path,
 ) -> None:
@@ -126,7 +126,7 @@ async def test_one_tool_call_then_answer(
 
 
 async def test_several_tool_calls_in_one_turn(
-    gemini: FakeGemini,  # noqa: F811
+    gemini: FakeGemini,
     ctx: ToolContext,
     workspace: Path,
 ) -> None:
@@ -148,7 +148,7 @@ async def test_several_tool_calls_in_one_turn(
 
 
 async def test_recoverable_tool_error_reaches_the_model_as_a_retry(
-    gemini: FakeGemini,  # noqa: F811
+    gemini: FakeGemini,
     ctx: ToolContext,
 ) -> None:
     gemini.script(
@@ -165,7 +165,7 @@ async def test_recoverable_tool_error_reaches_the_model_as_a_retry(
 
 
 async def write_turn(
-    gemini: FakeGemini,  # noqa: F811
+    gemini: FakeGemini,
     ctx: ToolContext,
     decision: Decision,
 ) -> tuple[str, list[Any]]:
@@ -201,7 +201,7 @@ async def write_turn(
 
 
 async def test_write_tool_pauses_then_runs_when_approved(
-    gemini: FakeGemini,  # noqa: F811
+    gemini: FakeGemini,
     ctx: ToolContext,
 ) -> None:
     _, responses = await write_turn(gemini, ctx, "approve")
@@ -211,7 +211,7 @@ async def test_write_tool_pauses_then_runs_when_approved(
 
 
 async def test_write_tool_denied_writes_nothing_and_tells_the_model(
-    gemini: FakeGemini,  # noqa: F811
+    gemini: FakeGemini,
     ctx: ToolContext,
 ) -> None:
     _, responses = await write_turn(gemini, ctx, "deny")
@@ -220,7 +220,7 @@ async def test_write_tool_denied_writes_nothing_and_tells_the_model(
 
 
 async def test_write_tool_dry_run_runs_the_tool_with_dry_run(
-    gemini: FakeGemini,  # noqa: F811
+    gemini: FakeGemini,
     ctx: ToolContext,
 ) -> None:
     _, responses = await write_turn(gemini, ctx, "dry_run")
@@ -229,7 +229,7 @@ async def test_write_tool_dry_run_runs_the_tool_with_dry_run(
 
 
 async def test_429_is_retried_after_the_retry_after_delay(
-    gemini: FakeGemini,  # noqa: F811
+    gemini: FakeGemini,
     ctx: ToolContext,
 ) -> None:
     gemini.script(Reply.error(429, "Resource exhausted", retry_after=1), Reply.text("Recovered."))
@@ -246,7 +246,7 @@ async def test_429_is_retried_after_the_retry_after_delay(
 
 
 async def test_500_until_retries_run_out_gives_one_error_and_keeps_the_conversation(
-    gemini: FakeGemini,  # noqa: F811
+    gemini: FakeGemini,
     ctx: ToolContext,
     workspace: Path,
 ) -> None:
@@ -285,7 +285,7 @@ async def test_500_until_retries_run_out_gives_one_error_and_keeps_the_conversat
     assert gemini.requests[-1].function_responses[0]["name"] == "read_file"
 
 
-async def test_malformed_chunk_is_one_clear_error(gemini: FakeGemini, ctx: ToolContext) -> None:  # noqa: F811
+async def test_malformed_chunk_is_one_clear_error(gemini: FakeGemini, ctx: ToolContext) -> None:
     gemini.script(Reply.malformed("Partial "))
     settings = settings_for(gemini)
     recorder = Recorder()
@@ -296,7 +296,7 @@ async def test_malformed_chunk_is_one_clear_error(gemini: FakeGemini, ctx: ToolC
     assert "Hi" in str(caught.value.messages[0])
 
 
-async def test_slow_stream_hits_the_request_timeout(gemini: FakeGemini, ctx: ToolContext) -> None:  # noqa: F811
+async def test_slow_stream_hits_the_request_timeout(gemini: FakeGemini, ctx: ToolContext) -> None:
     gemini.script(Reply.text("one two three four five six", chunks=6, delay=0.4))
     settings = settings_for(gemini, request_timeout=0.6)
     recorder = Recorder()
@@ -307,7 +307,7 @@ async def test_slow_stream_hits_the_request_timeout(gemini: FakeGemini, ctx: Too
     assert len(gemini.requests) == 1, "a timed-out stream is not silently resent"
 
 
-async def test_stalled_stream_hits_the_read_timeout(gemini: FakeGemini, ctx: ToolContext) -> None:  # noqa: F811
+async def test_stalled_stream_hits_the_read_timeout(gemini: FakeGemini, ctx: ToolContext) -> None:
     gemini.script(Reply.text("one two", chunks=2, delay=1.0))
     settings = settings_for(gemini, read_timeout=0.3, max_retries=0)
     async with build_agent(settings) as agent:
