@@ -78,6 +78,7 @@ def _http_server(
     from mcp_server import http
     from mcp_server.auth import StaticTokenVerifier
     from mcp_server.settings import McpSettings
+    from mcp_server.summary_model import LazySummaryModel
     from tools.errors import MissingCredential
 
     settings = McpSettings()
@@ -89,6 +90,7 @@ def _http_server(
     app = http.create_mcp_app(
         StaticTokenVerifier(settings.mcp_token, ctx),
         tool_filter=tool_filter,
+        summary_model=LazySummaryModel(),
         allowed_hosts=settings.mcp_allowed_hosts,
         allowed_origins=settings.mcp_allowed_origins,
     )

@@ -11,8 +11,8 @@ context), as the 2026-07-28 protocol revision is; clients of older revisions sti
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mcp_server.auth import PRINCIPAL_SCOPE_KEY, BearerAuth, Principal, TokenVerifier
 from mcp_server.options import ToolFilter
 from mcp_server.server import RequestContext, build_server
+from mcp_server.summary_model import LazySummaryModel
 from tools.context import ToolContext
 from tools.errors import MissingCredential
 from tools.spec import ToolSpec
@@ -82,10 +83,16 @@ class McpHttpApp:
 
     endpoint: ASGIApp
     session_manager: StreamableHTTPSessionManager
+    summary_model: LazySummaryModel | None = None
 
-    def lifespan(self) -> AbstractAsyncContextManager[None]:
+    @asynccontextmanager
+    async def lifespan(self) -> AsyncIterator[None]:
         """Enter once in the host app's lifespan; the endpoint serves only inside it."""
-        return self.session_manager.run()
+        async with AsyncExitStack() as stack:
+            if self.summary_model is not None:
+                await stack.enter_async_context(self.summary_model)
+            await stack.enter_async_context(self.session_manager.run())
+            yield
 
     def standalone(self, path: str = "/mcp") -> Starlette:
         """A Starlette app serving the endpoint at ``path``, running the lifespan itself."""
@@ -105,15 +112,21 @@ def create_mcp_app(
     allowed_hosts: Sequence[str] = (),
     allowed_origins: Sequence[str] = (),
     specs: Iterable[ToolSpec] | None = None,
+    summary_model: LazySummaryModel | None = None,
 ) -> McpHttpApp:
-    """The MCP server over streamable HTTP, each request authenticated by ``token_verifier``."""
-    server: Any = build_server(principal_context, tool_filter=tool_filter, specs=specs)
+    """The MCP server over streamable HTTP, each request authenticated by ``token_verifier``.
+
+    ``summary_model`` serves tools that use a model when the caller's context has none.
+    """
+    server: Any = build_server(
+        principal_context, tool_filter=tool_filter, specs=specs, summary_model=summary_model
+    )
     security = security_settings(allowed_hosts, allowed_origins)
     manager = StreamableHTTPSessionManager(
         app=server, stateless=True, json_response=False, security_settings=security
     )
     endpoint = HostCheck(BearerAuth(StreamableHTTPASGIApp(manager), token_verifier), security)
-    return McpHttpApp(endpoint=endpoint, session_manager=manager)
+    return McpHttpApp(endpoint=endpoint, session_manager=manager, summary_model=summary_model)
 
 
 async def serve(app: McpHttpApp, host: str, port: int, path: str = "/mcp") -> None:

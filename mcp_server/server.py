@@ -21,6 +21,7 @@ from mcp.server.lowlevel import Server
 
 from mcp_server import adapter, resources
 from mcp_server.options import ToolFilter
+from mcp_server.summary_model import LazySummaryModel
 from tools.context import ToolContext
 from tools.errors import ToolError
 from tools.spec import ToolSpec
@@ -58,8 +59,13 @@ def build_server(
     *,
     tool_filter: ToolFilter | None = None,
     specs: Iterable[ToolSpec] | None = None,
+    summary_model: LazySummaryModel | None = None,
 ) -> Server[Any]:
-    """An MCP server for the registry's tools (or ``specs``), as ``tool_filter`` allows."""
+    """An MCP server for the registry's tools (or ``specs``), as ``tool_filter`` allows.
+
+    Tools that use a model (``credential="model"``) get ``summary_model``'s when the context has
+    none; it is built on their first call.
+    """
     if specs is None:
         from tools.registry import TOOLS
 
@@ -96,9 +102,13 @@ def build_server(
         async def progress(done: float, total: float | None, message: str | None) -> None:
             await session.report_progress(done, total, message)
 
-        return await adapter.call(
-            spec, dataclasses.replace(base, progress=progress), params.arguments
-        )
+        ctx = dataclasses.replace(base, progress=progress)
+        if spec.credential == "model" and ctx.summary_model is None and summary_model:
+            try:
+                ctx.summary_model = await summary_model.get()
+            except ToolError as exc:
+                return adapter.failure(f"{spec.name} failed: {exc}", code=exc.code)
+        return await adapter.call(spec, ctx, params.arguments)
 
     async def list_resources(
         rctx: RequestContext, params: types.PaginatedRequestParams | None

@@ -19,9 +19,13 @@ async def serve(ctx: ToolContext, tool_filter: ToolFilter) -> None:
 
     from mcp_server.server import build_server, static_context
     from mcp_server.stdio_pipes import claimed_pipes, pipes_usable
+    from mcp_server.summary_model import LazySummaryModel
 
-    server = build_server(static_context(ctx), tool_filter=tool_filter)
     async with AsyncExitStack() as stack:
+        summary_model = await stack.enter_async_context(LazySummaryModel())
+        server = build_server(
+            static_context(ctx), tool_filter=tool_filter, summary_model=summary_model
+        )
         streams: dict[str, Any] = {}
         if pipes_usable():
             stdin, stdout = await stack.enter_async_context(claimed_pipes())

@@ -14,6 +14,7 @@ import mcp_types as types
 import pytest
 from mcp import Client, StdioServerParameters
 
+from tests.fakes.gemini import FakeGemini, RecordedRequest, Reply
 from tests.mcp_samples import SAMPLES, write_sample_tree
 from tools.registry import TOOLS
 
@@ -241,3 +242,43 @@ async def test_a_long_tool_reports_progress_over_stdio(tree: Path) -> None:
     assert result.is_error is False, text_of(result)
     assert seen, "no progress notification arrived"
     assert seen[-1] == (40, 40)
+
+
+SUMMARY = {
+    "purpose": "A tiny app that adds numbers and greets.",
+    "key_parts": [{"name": "add", "location": "src/app.py:6", "role": "Adds two numbers."}],
+    "risks": [],
+}
+
+
+def summary_reply(request: RecordedRequest) -> Reply:
+    if "final_result" in request.tool_names:
+        return Reply.calls(("final_result", SUMMARY))
+    return Reply.text("Helpers.")
+
+
+async def test_summarize_uses_the_configured_model_over_stdio(
+    tree: Path, gemini: FakeGemini, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The model is built on summarize's first call (not at start-up), from the environment."""
+    if "summarize" not in {spec.name for spec in TOOLS}:
+        pytest.skip("summarize is not registered")
+    monkeypatch.setenv("GEMINI_API_KEY", "test-key")
+    gemini.responder = summary_reply
+    async with Client(stdio(tree)) as client:
+        result = await client.call_tool("summarize", {"path": "src/app.py"})
+    assert result.is_error is False, text_of(result)
+    assert result.structured_content is not None
+    assert result.structured_content["model_used"] is True
+    assert result.structured_content["purpose"] == SUMMARY["purpose"]
+    assert gemini.requests, "the fake Gemini saw no request"
+
+
+async def test_summarize_without_a_key_is_structural_over_stdio(tree: Path) -> None:
+    if "summarize" not in {spec.name for spec in TOOLS}:
+        pytest.skip("summarize is not registered")
+    async with Client(stdio(tree)) as client:
+        result = await client.call_tool("summarize", {"path": "src"})
+    assert result.is_error is False, text_of(result)
+    assert result.structured_content is not None
+    assert result.structured_content["model_used"] is False
