@@ -14,10 +14,11 @@ S = TypeVar("S", bound=BaseSettings)
 
 def settings_classes() -> list[type[BaseSettings]]:
     """One settings class per package, imported lazily (the CLI starts without them)."""
+    from agent.settings import AgentSettings
     from mcp_server.settings import McpSettings
     from tools.settings import ToolSettings
 
-    return [ToolSettings, McpSettings]
+    return [ToolSettings, AgentSettings, McpSettings]
 
 
 @dataclass(frozen=True)
