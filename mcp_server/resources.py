@@ -2,14 +2,14 @@
 
 The template is ``file://{root}/{+path}``; reading resolves the path with ``Workspace.resolve``
 (symlinks, ``..``, secret files refused) and caps the size like ``read_file`` does. A listing
-offers the first files of the tree so clients can attach them without typing a path.
+offers the first files of the tree (as ``list_files`` walks it) so clients can attach them
+without typing a path.
 """
 
 from __future__ import annotations
 
 import base64
 import mimetypes
-import os
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -19,7 +19,7 @@ from mcp.shared.exceptions import MCPError
 
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, NotFound, TooLarge, ToolError
-from tools.workspace import Workspace, is_secret_path
+from tools.workspace import Workspace
 
 RESOURCE_NOT_FOUND = -32002
 """The MCP error code for a resource that does not exist."""
@@ -41,31 +41,24 @@ def template(workspace: Workspace) -> types.ResourceTemplate:
     )
 
 
-def _listing(workspace: Workspace, limit: int) -> list[types.Resource]:
-    found: list[types.Resource] = []
-    for directory, dirnames, filenames in os.walk(workspace.root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in sorted(filenames):
-            path = Path(directory, name)
-            rel = workspace.relative(path)
-            if name.startswith(".") or path.is_symlink():
-                continue
-            if not workspace.allow_secrets and is_secret_path(rel):
-                continue
-            found.append(
-                types.Resource(
-                    name=rel,
-                    uri=file_uri(path),
-                    mime_type=mimetypes.guess_type(name)[0],
-                )
-            )
-            if len(found) >= limit:
-                return found
-    return found
+async def list_files(ctx: ToolContext, limit: int = LISTED_FILES) -> list[types.Resource]:
+    """The first files of the tree as ``list_files`` walks it (.gitignore, hidden, secrets)."""
+    from tools.list_files import list_files as walk
 
-
-async def list_files(workspace: Workspace, limit: int = LISTED_FILES) -> list[types.Resource]:
-    return await anyio.to_thread.run_sync(_listing, workspace, limit)
+    try:
+        listing = await walk(ctx, glob="*", limit=limit)
+    except ToolError as exc:
+        raise MCPError(code=types.INVALID_PARAMS, message=str(exc)) from None
+    return [
+        types.Resource(
+            name=entry.path,
+            uri=file_uri(ctx.workspace.root / entry.path),
+            mime_type=mimetypes.guess_type(entry.path)[0],
+            size=entry.size,
+        )
+        for entry in listing.entries
+        if entry.kind == "file"
+    ]
 
 
 def _path_of(uri: str) -> str:

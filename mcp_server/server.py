@@ -114,7 +114,7 @@ def build_server(
         rctx: RequestContext, params: types.PaginatedRequestParams | None
     ) -> types.ListResourcesResult:
         ctx = await context(rctx)
-        return types.ListResourcesResult(resources=await resources.list_files(ctx.workspace))
+        return types.ListResourcesResult(resources=await resources.list_files(ctx))
 
     async def list_templates(
         rctx: RequestContext, params: types.PaginatedRequestParams | None

@@ -236,6 +236,8 @@ async def test_workspace_files_are_resources(workspace: Path, mode: str, root_ur
     (workspace / "logo.bin").write_bytes(b"\x00\xff\x10")
     (workspace / ".env").write_text("SECRET=1\n")
     (workspace / "big.txt").write_text("x" * 2000)
+    (workspace / ".gitignore").write_text("ignored.txt\n")
+    (workspace / "ignored.txt").write_text("build output\n")
     async with Client(make_server(workspace), mode=mode) as client:
         templates = (await client.list_resource_templates()).resource_templates
         listed = {r.name: r.uri for r in (await client.list_resources()).resources}
@@ -244,6 +246,8 @@ async def test_workspace_files_are_resources(workspace: Path, mode: str, root_ur
     assert templates[0].uri_template == root_uri + "/{+path}"
     assert listed["docs/guide.md"] == f"{root_uri}/docs/guide.md"
     assert ".env" not in listed
+    assert "ignored.txt" not in listed
+    assert "docs" not in listed
     assert isinstance(text, types.TextResourceContents)
     assert (text.text, text.mime_type) == ("# Guide\n", "text/markdown")
     assert isinstance(blob, types.BlobResourceContents)
