@@ -14,6 +14,7 @@ from fastapi_users import BaseUserManager, FastAPIUsers, InvalidPasswordExceptio
 from fastapi_users import schemas as user_schemas
 from fastapi_users.authentication import AuthenticationBackend, BearerTransport, JWTStrategy
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
+from sqlalchemy import Select
 
 from web.db import database
 from web.models import User
@@ -55,9 +56,23 @@ class UserManager(UUIDIDMixin, BaseUserManager[User, uuid.UUID]):
             raise InvalidPasswordException(reason="the password may not contain the e-mail")
 
 
+class UserDatabase(SQLAlchemyUserDatabase[User, uuid.UUID]):
+    """fastapi-users' adapter, releasing its connection after each lookup.
+
+    The authentication dependency lives as long as the response, which for a streamed chat is
+    the whole answer: holding a pooled connection that long would starve the pool.
+    """
+
+    async def _get_user(self, statement: Select[Any]) -> User | None:
+        try:
+            return await super()._get_user(statement)
+        finally:
+            await self.session.close()  # detaches the (fully loaded) user, frees the connection
+
+
 async def get_user_db(request: Request) -> AsyncIterator[SQLAlchemyUserDatabase[User, uuid.UUID]]:
     async with database(request).sessions() as session:
-        yield SQLAlchemyUserDatabase(session, User)
+        yield UserDatabase(session, User)
 
 
 async def get_user_manager(

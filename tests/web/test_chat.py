@@ -290,3 +290,20 @@ async def test_one_run_at_a_time_per_conversation_and_usage_recorded(
     assert {row.user_id for row in rows} == {alice.id}
     assert rows[0].requests == 1
     assert rows[0].output_tokens > 0
+
+
+async def test_many_concurrent_streams_do_not_starve_the_connection_pool(
+    client: httpx.AsyncClient, alice: Person
+) -> None:
+    """More simultaneous streams than pooled connections (5 + 10 overflow) all complete."""
+    results: list[httpx.Response] = []
+
+    async def one(i: int) -> None:
+        results.append(await chat(client, alice, str(uuid.uuid4()), [user_message("slow 5")]))
+
+    with anyio.fail_after(60):
+        async with anyio.create_task_group() as tg:
+            for i in range(25):
+                tg.start_soon(one, i)
+    assert [r.status_code for r in results] == [200] * 25
+    assert all(text_of(sse_chunks(r.text)) == "w0 w1 w2 w3 w4 " for r in results)
