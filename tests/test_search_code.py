@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 import subprocess
@@ -319,22 +320,22 @@ async def test_context_lines(workspace: Path, ctx: ToolContext) -> None:
     result = await search_code(ctx, "hit", context_lines=2)
     by_line = {hit.line: hit for hit in result.hits}
     assert sorted(by_line) == [1, 5, 6, 10]
-    assert by_line[1].context_before == []
-    assert by_line[1].context_after == ["line 2", "line 3"]
-    assert by_line[5].context_before == ["line 3", "line 4"]
-    assert by_line[5].context_after == ["hit next", "line 7"]
-    assert by_line[6].context_before == ["line 4", "hit middle"]
-    assert by_line[6].context_after == ["line 7", "line 8"]
-    assert by_line[10].context_before == ["line 8", "line 9"]
-    assert by_line[10].context_after == []
+    assert by_line[1].context_before == ()
+    assert by_line[1].context_after == ("line 2", "line 3")
+    assert by_line[5].context_before == ("line 3", "line 4")
+    assert by_line[5].context_after == ("hit next", "line 7")
+    assert by_line[6].context_before == ("line 4", "hit middle")
+    assert by_line[6].context_after == ("line 7", "line 8")
+    assert by_line[10].context_before == ("line 8", "line 9")
+    assert by_line[10].context_after == ()
 
 
 async def test_context_does_not_cross_files(workspace: Path, ctx: ToolContext) -> None:
     write(workspace, {"a.txt": "x\nhit\n", "b.txt": "hit\ny\n"})
     result = await search_code(ctx, "hit", context_lines=3)
     assert [(h.path, h.context_before, h.context_after) for h in result.hits] == [
-        ("a.txt", ["x"], []),
-        ("b.txt", [], ["y"]),
+        ("a.txt", ("x",), ()),
+        ("b.txt", (), ("y",)),
     ]
 
 
@@ -362,7 +363,7 @@ async def test_truncated_hit_keeps_its_context_after(workspace: Path, ctx: ToolC
     write(workspace, {"f.txt": "hit\nafter 1\nafter 2\nhit\nafter 3\n"})
     result = await search_code(ctx, "hit", max_results=1, context_lines=2)
     (hit,) = result.hits
-    assert hit.context_after == ["after 1", "after 2"]
+    assert hit.context_after == ("after 1", "after 2")
     assert result.truncated is True
 
 
@@ -404,6 +405,17 @@ async def test_cancellation_kills_rg(
         os.kill(pid, 0)
 
 
+async def test_hits_hold_no_tracked_containers(workspace: Path, ctx: ToolContext) -> None:
+    """Hits keep the garbage collector's work small: their fields are strings, ints, tuples."""
+    write(workspace, {"f.txt": "a\nhit\nb\n"})
+    (hit,) = (await search_code(ctx, "hit")).hits
+    assert not gc.is_tracked(hit.__dict__)  # from the start
+    (hit,) = (await search_code(ctx, "hit", context_lines=1)).hits
+    assert isinstance(hit.context_after, tuple)
+    gc.collect()  # untracks tuples and dicts that hold only strings and numbers
+    assert not gc.is_tracked(hit.__dict__)
+
+
 # --- the model's construction shortcut -----------------------------------------------------------
 
 
@@ -415,8 +427,8 @@ def test_trusted_hit_equals_a_validated_hit() -> None:
         "end_column": 4,
         "text": "abc",
         "text_column": 1,
-        "context_before": ["x"],
-        "context_after": [],
+        "context_before": ("x",),
+        "context_after": (),
     }
     fast = _hit(dict(values))
     assert fast == SearchHit(**values)  # type: ignore[arg-type]

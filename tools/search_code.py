@@ -63,10 +63,12 @@ class SearchHit(BaseModel):
         description="The column of the line where `text` starts: 1 unless a long line was "
         "cut before the match.",
     )
-    context_before: list[str] = Field(
-        default_factory=list, description="The lines just before, oldest first."
+    # Tuples, not lists: a hit then holds no mutable container, so the garbage collector
+    # tracks one object per hit instead of four (a search may build a hundred thousand).
+    context_before: tuple[str, ...] = Field(
+        default=(), description="The lines just before, oldest first."
     )
-    context_after: list[str] = Field(default_factory=list, description="The lines just after.")
+    context_after: tuple[str, ...] = Field(default=(), description="The lines just after.")
 
 
 class SearchCodeResult(BaseModel):
@@ -406,7 +408,11 @@ class _Collector:
 
     def sorted_hits(self) -> list[SearchHit]:
         groups = sorted((group for group in self._groups if group[1]), key=lambda g: g[0])
-        return [hit for _, hits in groups for hit in hits]
+        hits = [hit for _, hits in groups for hit in hits]
+        if self.context:  # context after was gathered in lists as later lines arrived
+            for hit in hits:
+                hit.__dict__["context_after"] = tuple(hit.__dict__["context_after"])
+        return hits
 
     def feed(self, lines: list[str]) -> None:
         """Take rg JSON lines; stops early once ``done``."""
@@ -509,12 +515,13 @@ class _Collector:
             shown = text[first : first + MAX_LINE_CHARS]
             if first + MAX_LINE_CHARS < len(text):
                 shown += "…"
-        before: list[str] = []
-        after: list[str] = []
+        before: tuple[str, ...] = ()
+        after: list[str] | tuple[str, ...] = ()
         if self.context:
             lowest = number - self.context
-            before = [line for n, line in self._recent if n >= lowest]
+            before = tuple(line for n, line in self._recent if n >= lowest)
             self._seen(number, _short(text))
+            after = []  # filled as the next lines arrive; a tuple in sorted_hits
             self._waiting.append((number + self.context, after))
         hit = _hit(
             {
