@@ -282,3 +282,41 @@ async def test_summarize_without_a_key_is_structural_over_stdio(tree: Path) -> N
     assert result.is_error is False, text_of(result)
     assert result.structured_content is not None
     assert result.structured_content["model_used"] is False
+
+
+async def test_integration_tools_succeed_over_stdio_against_fakes(
+    tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Successful calls of the GitHub, Notion and Jira tools, the real clients talking to the
+    local fakes (credentials from the environment of `fast-genai mcp`)."""
+    from tests.fakes.github import FakeGitHub
+    from tests.fakes.jira import FakeJira
+    from tests.fakes.notion import FakeNotion
+
+    github, notion, jira = FakeGitHub(), FakeNotion(), FakeJira()
+    github.add_repo("octo/repo")
+    parent = notion.add_page("Parent")
+    jira.add_project("ABC")
+    with github.running(), notion.running(), jira.running():
+        monkeypatch.setenv("GITHUB_TOKEN", github.token)
+        monkeypatch.setenv("GITHUB_API_URL", github.base_url)
+        monkeypatch.setenv("NOTION_TOKEN", notion.token)
+        monkeypatch.setenv("NOTION_API_URL", notion.base_url)
+        monkeypatch.setenv("JIRA_URL", jira.base_url)
+        monkeypatch.setenv("JIRA_PERSONAL_TOKEN", jira.personal_token)
+        calls = {
+            "create_github_file": SAMPLES["create_github_file"].fail,
+            "create_notion_page": {**SAMPLES["create_notion_page"].fail, "parent": parent},
+            "create_jira_issue": SAMPLES["create_jira_issue"].fail,
+        }
+        results = {}
+        async with Client(stdio(tree)) as client:
+            for name, arguments in calls.items():
+                results[name] = await client.call_tool(name, arguments)
+    for name, result in results.items():
+        assert result.is_error is False, f"{name}: {text_of(result)}"
+        spec = next(s for s in TOOLS if s.name == name)
+        spec.output_model.model_validate(result.structured_content)
+    assert len(github.writes()) == 1
+    assert len(notion.writes()) >= 1
+    assert len(jira.writes()) == 1
