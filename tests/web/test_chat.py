@@ -307,3 +307,13 @@ async def test_many_concurrent_streams_do_not_starve_the_connection_pool(
                 tg.start_soon(one, i)
     assert [r.status_code for r in results] == [200] * 25
     assert all(text_of(sse_chunks(r.text)) == "w0 w1 w2 w3 w4 " for r in results)
+
+
+async def test_keep_alive_pings_on_the_stream(
+    app: object, client: httpx.AsyncClient, alice: Person
+) -> None:
+    app.state.web.settings.sse_ping_seconds = 0.1  # type: ignore[attr-defined]
+    response = await chat(client, alice, str(uuid.uuid4()), [user_message("slow 12")])
+    assert response.status_code == 200
+    assert ": ping" in response.text
+    assert text_of(sse_chunks(response.text)).startswith("w0 w1")
