@@ -14,6 +14,9 @@ import base64
 import contextlib
 import gc
 import json
+import os
+import signal
+import sys
 from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
@@ -267,8 +270,15 @@ async def _run(
 
 
 def _stop(process: asyncio.subprocess.Process) -> None:
+    """Kill rg. On POSIX by its pid: ``Process.kill`` first polls the child, which reaps it if
+    it has just exited, and asyncio's child watcher then logs "Unknown child process"."""
+    if process.returncode is not None:
+        return
     with contextlib.suppress(ProcessLookupError):
-        process.kill()
+        if sys.platform == "win32":
+            process.kill()
+        else:
+            os.kill(process.pid, signal.SIGKILL)
 
 
 async def _consume(ctx: ToolContext, stdout: asyncio.StreamReader, collector: _Collector) -> None:
