@@ -83,6 +83,10 @@ class Server:
     reads: list[float] = field(default_factory=list)
     searches: list[float] = field(default_factory=list)
     search_hits: str = ""
+    ready_cpu: list[float] = field(default_factory=list)
+    """Server process CPU time (user + system) from spawn to initialized (Linux /proc)."""
+    read_cpu: float = 0.0
+    """Server process CPU time (user + system) per read, in seconds (Linux /proc)."""
 
     def params(self) -> StdioServerParameters:
         return StdioServerParameters(
@@ -108,23 +112,45 @@ async def timed(call: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
 
 
 async def measure_ready(server: Server) -> None:
+    before = children()
     start = time.perf_counter()
     async with Client(server.params(), mode="legacy") as client:
         server.ready.append(time.perf_counter() - start)
+        spawned = children() - before
+        if len(spawned) == 1:
+            server.ready_cpu.append(cpu_seconds(spawned.pop()))
         elapsed, _ = await timed(client.list_tools)
         server.list_tools.append(elapsed)
 
 
+def children() -> set[int]:
+    found: set[int] = set()
+    for path in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
+        found |= {int(pid) for pid in path.read_text().split()}
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def measure_calls(server: Server, reads: int, searches: int) -> None:
+    before = children()
     async with Client(server.params(), mode="legacy") as client:
+        spawned = children() - before
+        pid = spawned.pop() if len(spawned) == 1 else None
         await client.list_tools()
         if server.read:
             name, args = server.read
             first = await client.call_tool(name, args)
             assert not first.is_error, first
+            cpu_before = cpu_seconds(pid) if pid else 0.0
             for _ in range(reads):
                 elapsed, _ = await timed(lambda: client.call_tool(name, args))
                 server.reads.append(elapsed)
+            if pid:
+                server.read_cpu = (cpu_seconds(pid) - cpu_before) / reads
         if server.search:
             name, args = server.search
             result = await client.call_tool(name, args)
@@ -192,6 +218,12 @@ async def main(runs: int, reads: int, searches: int) -> None:
         f"{r(ours.ready) / r(minimal.ready):.2f}x minimal, "
         f"{r(ours.ready) / r(reference.ready):.2f}x reference |"
     )
+    if ours.ready_cpu and minimal.ready_cpu and reference.ready_cpu:
+        a, b, c = r(ours.ready_cpu), r(reference.ready_cpu), r(minimal.ready_cpu)
+        print(
+            f"| server CPU to initialized, median | {ms(a)} | {ms(b)} | {ms(c)} | "
+            f"{a / c:.2f}x minimal |"
+        )
     print(
         f"| list_tools, median | {ms(r(ours.list_tools))} | {ms(r(reference.list_tools))} | "
         f"{ms(r(minimal.list_tools))} | {r(ours.list_tools) / r(reference.list_tools):.2f}x |"
@@ -199,6 +231,9 @@ async def main(runs: int, reads: int, searches: int) -> None:
     for label, q in (("p50", 0.5), ("p95", 0.95)):
         a, b = pct(ours.reads, q), pct(reference.reads, q)
         print(f"| read 20 KB {label} | {ms(a)} | {ms(b)} | - | {a / b:.2f}x |")
+    if ours.read_cpu and reference.read_cpu:
+        a, b = ours.read_cpu, reference.read_cpu
+        print(f"| server CPU per read | {ms(a)} | {ms(b)} | - | {a / b:.2f}x |")
     a, b = r(ours.searches), r(reference.searches)
     print(
         f"| search p50 (ours: contents, {ours.search_hits}; theirs: names, "
