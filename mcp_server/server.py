@@ -79,8 +79,7 @@ def build_server(
         return [adapter.describe(spec) for spec in enabled.values()]
 
     def input_schema(name: str) -> dict[str, Any] | None:
-        spec = enabled.get(name)
-        return spec.parameters_schema() if spec else None
+        return next((tool.input_schema for tool in listing() if tool.name == name), None)
 
     async def list_tools(
         rctx: RequestContext, params: types.PaginatedRequestParams | None
@@ -103,7 +102,7 @@ def build_server(
             await session.report_progress(done, total, message)
 
         ctx = dataclasses.replace(base, progress=progress)
-        if spec.credential == "model" and ctx.summary_model is None and summary_model:
+        if spec.credential == "model" and ctx.summary_model is None and summary_model is not None:
             try:
                 ctx.summary_model = await summary_model.get()
             except ToolError as exc:
