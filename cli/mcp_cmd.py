@@ -87,14 +87,17 @@ def _http_server(
             "fast-genai mcp --http needs a bearer token: set FAST_GENAI_MCP_TOKEN "
             "(or `fast-genai config set mcp_token ...`)"
         )
+    bind = host or settings.mcp_host
+    listen = settings.mcp_port if port is None else port
+    allowed_hosts = list(settings.mcp_allowed_hosts)
+    if bind not in ("0.0.0.0", "::", *http.LOOPBACK_HOSTS):  # noqa: S104 - compared, not bound
+        allowed_hosts += [bind, f"{bind}:*"]  # the address it was asked to serve on
     app = http.create_mcp_app(
         StaticTokenVerifier(settings.mcp_token, ctx),
         tool_filter=tool_filter,
         summary_model=LazySummaryModel(),
-        allowed_hosts=settings.mcp_allowed_hosts,
+        allowed_hosts=allowed_hosts,
         allowed_origins=settings.mcp_allowed_origins,
     )
-    bind = host or settings.mcp_host
-    listen = settings.mcp_port if port is None else port
     render.err.print(f"MCP server on http://{bind}:{listen}/mcp (Authorization: Bearer <token>)")
     return partial(http.serve, app, bind, listen)
