@@ -3,12 +3,11 @@ talk to the fake Gemini server (tests/fakes/gemini.py), which records every requ
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic_ai import Agent, DeferredToolRequests
+from pydantic_ai import DeferredToolRequests
 from pydantic_ai.messages import (
     AgentStreamEvent,
     FunctionToolCallEvent,
@@ -41,14 +40,6 @@ def settings_for(server: FakeGemini, **overrides: Any) -> AgentSettings:
     }
     values.update(overrides)
     return AgentSettings(**values)
-
-
-@pytest.fixture
-async def open_agent(
-    gemini: FakeGemini,
-) -> AsyncIterator[Agent[AgentDeps, str | DeferredToolRequests]]:
-    async with build_agent(settings_for(gemini)) as agent:
-        yield agent
 
 
 class Recorder:

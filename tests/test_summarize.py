@@ -18,6 +18,7 @@ from tools.outline_model import FileOutline, Symbol
 from tools.registry import get_tool
 from tools.repo_map import build_repo_map, estimate_tokens
 from tools.summarize import summarize
+from tools.summary_file import chunk_plan, spread
 
 pytestmark = pytest.mark.anyio
 
@@ -112,7 +113,7 @@ async def test_small_file_is_sent_whole(
     assert result.model_requests == 1
 
 
-async def test_one_megabyte_file_is_map_reduced_within_the_budget(
+async def test_a_file_over_a_megabyte_is_map_reduced_within_the_budget(
     model_ctx: ToolContext, workspace: Path, gemini: FakeGemini
 ) -> None:
     blocks = []
@@ -123,9 +124,9 @@ async def test_one_megabyte_file_is_map_reduced_within_the_budget(
             f"    return value * {i} + len(str(value)) - {i % 7}  # arithmetic\n\n"
         )
     text = "".join(blocks)
-    text += "x" * max(0, 1_000_000 - len(text))  # pad to a megabyte
+    text += "x" * max(0, 1_100_000 - len(text))  # over a megabyte: beyond code_outline's cap
     (workspace / "big.py").write_text(text)
-    assert (workspace / "big.py").stat().st_size >= 1_000_000
+    assert (workspace / "big.py").stat().st_size > 1_000_000
     progress: list[str] = []
 
     async def on_progress(done: float, total: float | None, message: str | None) -> None:
@@ -240,3 +241,12 @@ def test_repo_map_ranks_by_use_and_respects_the_budget() -> None:
     assert "popular_function" in small.text
     focused = build_repo_map(outlines, refs, budget_tokens=15, focus="main_entry_7")
     assert "main_entry_7" in focused.text
+
+
+def test_chunk_plan_and_spread_use_the_budget() -> None:
+    count, size = chunk_plan(10_000, 500)
+    assert count * (size + 500) <= 10_000 and count >= 5
+    assert chunk_plan(600, 500) == (0, 0)
+    assert chunk_plan(900, 500) == (1, 400)
+    assert spread(10, 3) == [0, 4, 9] or spread(10, 3) == [0, 5, 9]
+    assert spread(3, 8) == [0, 1, 2] and spread(5, 0) == []

@@ -4,7 +4,8 @@ Definitions come from ``code_outline`` (tree-sitter); references are the identif
 uses, counted with one regular expression over its text (comments and strings included, which
 is what a ranking needs and costs far less than a second parse). Results are cached like
 outlines: an SQLite file outside the workspace keyed by path, size, mtime and format version
-(the same cache class, in its own folder), plus an in-process memo.
+(the same cache class, in its own folder), plus an in-process memo. Identifier strings are
+interned: the same names recur in every file, so a memo of a large tree stays small.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from sys import intern
 
 from tools.outline_batch import SourceFile
 from tools.outline_cache import FileKey, OutlineCache
@@ -53,7 +55,9 @@ def scan(data: bytes) -> FileReferences:
     """Identifier counts (keywords left out) and TODO lines of a file's bytes."""
     counts = Counter(_IDENTIFIER.findall(data))
     identifiers = {
-        name: n for word, n in counts.items() if (name := word.decode("ascii")) not in _KEYWORDS
+        intern(name): n
+        for word, n in counts.items()
+        if (name := word.decode("ascii")) not in _KEYWORDS
     }
     todos: list[tuple[int, str]] = []
     for match in _TODO.finditer(data):
@@ -149,4 +153,5 @@ def _to_json(refs: FileReferences) -> str:
 
 def _from_json(blob: str) -> FileReferences:
     data = json.loads(blob)
-    return FileReferences(data["i"], tuple((int(n), str(t)) for n, t in data["t"]))
+    identifiers = {intern(name): count for name, count in data["i"].items()}
+    return FileReferences(identifiers, tuple((int(n), str(t)) for n, t in data["t"]))

@@ -25,8 +25,13 @@ DAMPING = 0.85
 ITERATIONS = 30
 COMMON_DEFINERS = 5
 """A name defined in more files than this says little about which one is meant."""
-MAX_DEFINERS = 50
-"""A name defined in more files than this (``main``, ``setUp``) makes no edges at all."""
+MAX_DEFINERS = 8
+"""A name defined in more files than this (``main``, ``setUp``) makes no edges at all: split
+that many ways (and weighted down as common) its edges would barely move a rank."""
+MAX_EDGES_PER_FILE = 40
+"""Only a file's strongest dependencies count (keeps the graph, and the ranking, small)."""
+TOLERANCE = 1e-6
+"""PageRank stops when the ranks move less than this in total."""
 
 
 def estimate_tokens(text: str) -> int:
@@ -90,23 +95,26 @@ def rank_symbols(
         for name in {symbol.name for symbol in outline.symbols}:
             definers[name].append(outline.path)
 
-    edges: dict[str, defaultdict[str, float]] = {}
+    weights = {
+        name: _weight(name, len(where), focus_terms) / len(where)
+        for name, where in definers.items()
+        if len(where) <= MAX_DEFINERS
+    }
+    edges: dict[str, dict[str, float]] = {}
     uses: dict[str, list[tuple[str, float]]] = {}
     for path, refs in references.items():
         out: defaultdict[str, float] = defaultdict(float)
         used: list[tuple[str, float]] = []
-        for name, count in refs.identifiers.items():
-            where = definers.get(name)
-            if not where or len(where) > MAX_DEFINERS:
-                continue
-            weight = _weight(name, len(where), focus_terms) * math.sqrt(count)
-            share = weight / len(where)
-            for target in where:
+        identifiers = refs.identifiers
+        for name in identifiers.keys() & weights.keys():
+            share = weights[name] * math.sqrt(identifiers[name])
+            for target in definers[name]:
                 if target != path:
                     out[target] += share
             used.append((name, share))
         if out:
-            edges[path] = out
+            strongest = sorted(out.items(), key=lambda item: -item[1])[:MAX_EDGES_PER_FILE]
+            edges[path] = dict(strongest)
             uses[path] = used
 
     nodes = sorted({outline.path for outline in files} | set(edges))
@@ -115,11 +123,12 @@ def rank_symbols(
 
     symbol_score: defaultdict[tuple[str, str], float] = defaultdict(float)
     for path, used in uses.items():
-        total = sum(edges[path].values())
+        kept = edges[path]
+        give = rank[path] / sum(kept.values())
         for name, share in used:
             for target in definers[name]:
-                if target != path:
-                    symbol_score[(target, name)] += rank[path] * share / total
+                if target in kept:
+                    symbol_score[(target, name)] += give * share
 
     ranked: list[RankedSymbol] = []
     for outline in files:
@@ -145,23 +154,29 @@ def pagerank(
     """PageRank by power iteration; dangling nodes give their rank to ``personal``."""
     if not nodes:
         return {}
-    rank = dict(personal)
-    totals = {node: sum(out.values()) for node, out in edges.items()}
+    index = {node: i for i, node in enumerate(nodes)}
+    base = [personal[node] for node in nodes]
+    links: list[tuple[int, list[tuple[int, float]]]] = []
+    for node, out in edges.items():
+        total = sum(out.values())
+        if total > 0:
+            links.append((index[node], [(index[t], w / total) for t, w in out.items()]))
+    linked = {source for source, _ in links}
+    dangling_nodes = [i for i in range(len(nodes)) if i not in linked]
+    rank = list(base)
     for _ in range(ITERATIONS):
-        dangling = sum(rank[node] for node in nodes if not totals.get(node))
-        fresh = {
-            node: (1 - DAMPING) * personal[node] + DAMPING * dangling * personal[node]
-            for node in nodes
-        }
-        for node, out in edges.items():
-            total = totals[node]
-            if not total:
-                continue
-            give = DAMPING * rank[node] / total
-            for target, weight in out.items():
+        dangling = sum(rank[i] for i in dangling_nodes)
+        scale = (1 - DAMPING) + DAMPING * dangling
+        fresh = [scale * b for b in base]
+        for source, targets in links:
+            give = DAMPING * rank[source]
+            for target, weight in targets:
                 fresh[target] += give * weight
+        change = sum(abs(a - b) for a, b in zip(fresh, rank, strict=True))
         rank = fresh
-    return rank
+        if change < TOLERANCE:
+            break
+    return {node: rank[i] for node, i in index.items()}
 
 
 def render(ranked: Sequence[RankedSymbol], budget_tokens: int) -> tuple[str, int, int]:

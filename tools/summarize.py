@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import anyio.to_thread
@@ -11,11 +12,16 @@ from tools.code_outline import outline_cache
 from tools.context import ToolContext
 from tools.languages import language_for_path
 from tools.outline_batch import SourceFile, unsupported_outline
+from tools.outline_extract import outline_source
 from tools.outline_memo import outline_sources
+from tools.outline_model import FileOutline
 from tools.summary_dir import load_directory, summarize_directory
 from tools.summary_file import summarize_file
 from tools.summary_source import SourceText, load_source
 from tools.summary_types import SummarizeResult
+
+MAX_SUMMARY_OUTLINE_BYTES = 20_000_000
+"""Largest file whose outline ``summarize`` parses itself when code_outline skipped it."""
 
 
 async def summarize(
@@ -53,11 +59,15 @@ async def summarize(
 
     def load() -> SourceText:
         if language is None:
-            outline = unsupported_outline(relative)
-        else:
-            source = SourceFile.stat(target, language)
-            outline = outline_sources([(relative, source)], outline_cache(ctx)).files[0]
-        return load_source(target, outline)
+            return load_source(target, unsupported_outline(relative))
+        source = SourceFile.stat(target, language)
+        outline = outline_sources([(relative, source)], outline_cache(ctx)).files[0]
+        text = load_source(target, outline)
+        if not outline.supported and source.size <= MAX_SUMMARY_OUTLINE_BYTES:
+            # code_outline skips files over its size cap; a summary of one file needs it.
+            parsed = outline_source(text.text.encode(), language)
+            text = replace(text, outline=FileOutline.model_validate({"path": relative, **parsed}))
+        return text
 
     source = await anyio.to_thread.run_sync(load)
     return await summarize_file(ctx, source, budget_tokens=budget_tokens, focus=focus)

@@ -18,6 +18,7 @@ from tools.summary_types import ModelSummary, SummarizeResult
 
 MAX_CHUNKS = 8
 MAX_CHUNK_TOKENS = 3_000
+TARGET_CHUNK_TOKENS = 1_200
 MIN_CHUNK_TOKENS = 200
 OUTLINE_SHARE = 0.35
 SECTION_TOKENS = 30
@@ -71,9 +72,9 @@ async def _map_reduce(
     reduce_fixed = summary_overhead() + estimate_tokens(header) + SECTION_TOKENS
     outline = outline_text(source.outline, max(100, int(budget * OUTLINE_SHARE)))
     remaining = budget - reduce_fixed - estimate_tokens(outline)
-    per_chunk = note_overhead() + NOTE_MAX_TOKENS + CHUNK_HEADER_TOKENS
-    chunk_tokens = max(MIN_CHUNK_TOKENS, min(MAX_CHUNK_TOKENS, remaining // 2 - per_chunk))
-    count = max(0, min(MAX_CHUNKS, remaining // (per_chunk + chunk_tokens)))
+    count, chunk_tokens = chunk_plan(
+        remaining, note_overhead() + NOTE_MAX_TOKENS + CHUNK_HEADER_TOKENS
+    )
     windows = line_windows(lines, chunk_tokens * CHARS_PER_TOKEN)
     chosen = spread(len(windows), count)
     notes: list[str] = []
@@ -87,6 +88,19 @@ async def _map_reduce(
     parts = "\n".join(notes) if notes else "(no part of the file fit the budget)"
     prompt = f"{header}Outline:\n{outline}\n\nNotes on parts of the file:\n{parts}"
     return await calls.summary(prompt)
+
+
+def chunk_plan(remaining: int, per_chunk: int) -> tuple[int, int]:
+    """How many chunks, of how many tokens, fit in ``remaining`` tokens.
+
+    Chunks of about ``TARGET_CHUNK_TOKENS`` (up to ``MAX_CHUNKS``), then the leftover budget
+    shared among them, up to ``MAX_CHUNK_TOKENS`` each; none if not even a small one fits.
+    """
+    count = min(MAX_CHUNKS, remaining // (per_chunk + TARGET_CHUNK_TOKENS))
+    if count == 0:
+        small = remaining - per_chunk
+        return (1, small) if small >= MIN_CHUNK_TOKENS else (0, 0)
+    return count, min(MAX_CHUNK_TOKENS, remaining // count - per_chunk)
 
 
 def line_windows(lines: list[str], max_chars: int) -> list[tuple[int, int]]:
