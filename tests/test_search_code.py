@@ -136,6 +136,16 @@ async def test_long_line_is_cut_around_the_match(workspace: Path, ctx: ToolConte
     assert short_hit.text_column == 1
 
 
+async def test_a_line_longer_than_a_read_chunk(workspace: Path, ctx: ToolContext) -> None:
+    """rg's JSON for one line spans several pipe reads; it is put back together."""
+    write(workspace, {"huge.txt": "x" * 1_500_000 + "needle\nneedle again\n"})
+    first, second = (await search_code(ctx, "needle")).hits
+    assert (first.line, first.column, first.end_column) == (1, 1_500_001, 1_500_007)
+    assert len(first.text) == 500  # cut around the match; the line ends right after it
+    assert first.text.endswith("needle")
+    assert (second.line, second.text) == (2, "needle again")
+
+
 # --- filters -----------------------------------------------------------------------------------
 
 

@@ -289,12 +289,13 @@ async def _consume(ctx: ToolContext, stdout: asyncio.StreamReader, collector: _C
         chunk = await stdout.read(READ_CHUNK)
         if not chunk:
             break
-        pending += chunk
-        cut = pending.rfind(b"\n")
+        cut = chunk.rfind(b"\n")  # only in the new bytes: a huge line is not rescanned
         if cut < 0:
+            pending += chunk
             continue
-        block = pending[:cut].decode("utf-8", "replace")
-        del pending[: cut + 1]
+        pending += chunk[:cut]
+        block = pending.decode("utf-8", "replace")
+        pending = bytearray(chunk[cut + 1 :])
         with _gc_paused():
             collector.feed(block.split("\n"))
         if collector.done:
@@ -521,7 +522,7 @@ class _Collector:
         shown = text
         if len(text) > MAX_LINE_CHARS:
             if end > MAX_LINE_CHARS:
-                first = max(0, start - MAX_LINE_CHARS // 5)
+                first = max(0, min(start - MAX_LINE_CHARS // 5, len(text) - MAX_LINE_CHARS))
             shown = text[first : first + MAX_LINE_CHARS]
             if first + MAX_LINE_CHARS < len(text):
                 shown += "…"
