@@ -123,6 +123,12 @@ async def test_non_utf8_file(workspace: Path, ctx: ToolContext) -> None:
     assert hit.text[hit.column - 1 : hit.end_column - 1] == "needle"
 
 
+async def test_non_utf8_file_name(workspace: Path, ctx: ToolContext) -> None:
+    (workspace / os.fsdecode(b"caf\xe9.txt")).write_text("needle\n")
+    (hit,) = (await search_code(ctx, "needle")).hits
+    assert (hit.path, hit.line) == ("caf\ufffd.txt", 1)
+
+
 async def test_long_line_is_cut_around_the_match(workspace: Path, ctx: ToolContext) -> None:
     line = "x" * 3000 + "needle" + "y" * 3000
     write(workspace, {"min.js": line + "\nshort needle\n"})
