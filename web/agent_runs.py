@@ -14,7 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from tools.errors import NotFound, ToolError
 from web import approvals, history
@@ -92,13 +94,14 @@ async def open_conversation(
     kind: str,
     workspace: str,
     title: str,
-) -> Conversation:
-    """The user's existing conversation with this id, or a new one; another user's id is 404."""
+) -> tuple[Conversation, bool]:
+    """``(conversation, created)``: the user's one with this id, or a new one (added to the
+    session, not flushed); another user's id is 404."""
     row = await session.get(Conversation, conversation_id)
     if row is not None:
         if row.user_id != user.id or row.kind != kind:
             raise NotFound(f"no conversation {conversation_id}")
-        return row
+        return row, False
     row = Conversation(
         id=conversation_id,
         user_id=user.id,
@@ -107,8 +110,7 @@ async def open_conversation(
         title=title[:TITLE_CHARS].strip() or "New conversation",
     )
     session.add(row)
-    await session.flush()
-    return row
+    return row, True
 
 
 def title_from(text: str) -> str:
@@ -118,21 +120,14 @@ def title_from(text: str) -> str:
 
 @dataclass
 class Recorder:
-    """Stores one run's outcome for a conversation, each step in its own transaction."""
+    """Stores one run's outcome for a conversation, in a transaction of its own."""
 
     state: WebState
     user: User
     conversation_id: uuid.UUID
+    workspace: str
     stored: int
-    """How many messages the conversation had before the run."""
-
-    async def begin(self, new_turn: Sequence[ModelMessage]) -> None:
-        async with self.state.db.sessions() as session, session.begin():
-            conversation = await own_conversation(session, self.user, self.conversation_id)
-            conversation.status = "running"
-            conversation.error = None
-            conversation.updated_at = utcnow()
-            await history.append(session, self.conversation_id, new_turn)
+    """How many messages the conversation had before the run (the provisional rows follow)."""
 
     async def finish(
         self,
@@ -147,27 +142,32 @@ class Recorder:
         from pydantic_ai import DeferredToolRequests
 
         held: list[PendingApproval] = []
+        calls = output.approvals if isinstance(output, DeferredToolRequests) else []
+        final = "needs_approval" if calls else status
         async with self.state.db.sessions() as session, session.begin():
-            conversation = await session.get(Conversation, self.conversation_id)
-            if conversation is None:  # deleted while it ran
+            updated = await session.execute(
+                update(Conversation)
+                .where(col(Conversation.id) == self.conversation_id)
+                .values(status=final, error=error, updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(updated, "rowcount", 0) != 1:  # deleted while it ran
                 return held
             added = list(all_messages[self.stored :])
             if added:  # else a failed run that captured nothing keeps its provisional rows
-                await history.replace_tail(session, self.conversation_id, self.stored + 1)
-                message_status = "complete" if status in ("idle", "needs_approval") else status
-                await history.append(session, self.conversation_id, added, status=message_status)
-            if isinstance(output, DeferredToolRequests) and output.approvals:
+                await history.truncate(session, self.conversation_id, self.stored)
+                message_status = "complete" if status == "idle" else status
+                await history.append(
+                    session, self.conversation_id, added, status=message_status, after=self.stored
+                )
+            if calls:
                 held = await approvals.hold_calls(
                     session,
                     self.user,
                     self.conversation_id,
-                    conversation.workspace,
-                    [(c.tool_call_id, c.tool_name, c.args_as_dict()) for c in output.approvals],
+                    self.workspace,
+                    [(c.tool_call_id, c.tool_name, c.args_as_dict()) for c in calls],
                 )
-                status = "needs_approval"
-            conversation.status = status
-            conversation.error = error
-            conversation.updated_at = utcnow()
             if usage is not None and (usage.requests or usage.input_tokens or usage.output_tokens):
                 session.add(
                     Usage(

@@ -1,4 +1,7 @@
-"""A conversation's pydantic-ai messages in the ``message`` table, one row per message."""
+"""A conversation's pydantic-ai messages in the ``message`` table, one row per message.
+
+Seqs run 1, 2, 3... without gaps: rows are only appended, or cut after a seq.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 
 from pydantic_ai.messages import ModelMessage, ModelMessagesTypeAdapter, ModelRequest
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -31,14 +34,16 @@ async def append(
     messages: Sequence[ModelMessage],
     *,
     status: str = "complete",
+    after: int | None = None,
 ) -> None:
-    """Add messages after the last one stored."""
+    """Add messages after the last one stored (``after``: its seq, when the caller knows it)."""
     if not messages:
         return
-    last = await session.scalar(
-        select(func.max(Message.seq)).where(Message.conversation_id == conversation_id)
-    )
-    seq = (last or 0) + 1
+    if after is None:
+        after = await session.scalar(
+            select(func.max(Message.seq)).where(Message.conversation_id == conversation_id)
+        )
+    seq = (after or 0) + 1
     for offset, message in enumerate(messages):
         data = ModelMessagesTypeAdapter.dump_json([message]).decode()
         kind = "request" if isinstance(message, ModelRequest) else "response"
@@ -51,13 +56,12 @@ async def append(
                 data=data,
             )
         )
-    await session.flush()
 
 
-async def replace_tail(session: AsyncSession, conversation_id: uuid.UUID, from_seq: int) -> None:
-    """Delete messages from ``from_seq`` on (a run's provisional rows, replaced by its result)."""
-    rows = await rows_of(session, conversation_id)
-    for row in rows:
-        if row.seq >= from_seq:
-            await session.delete(row)
-    await session.flush()
+async def truncate(session: AsyncSession, conversation_id: uuid.UUID, keep: int) -> None:
+    """Delete the messages after the first ``keep`` (a run's provisional rows)."""
+    await session.execute(
+        delete(Message)
+        .where(col(Message.conversation_id) == conversation_id, col(Message.seq) > keep)
+        .execution_options(synchronize_session=False)
+    )

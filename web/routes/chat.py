@@ -103,7 +103,7 @@ async def chat(
     token: CancellationToken | None = None
     try:
         async with state.db.sessions() as session, session.begin():
-            conversation = await open_conversation(
+            conversation, created = await open_conversation(
                 session,
                 user,
                 conversation_id,
@@ -112,14 +112,14 @@ async def chat(
                 title=title_from(_text_of(new_turn)),
             )
             ctx = tool_context(state, user, conversation.workspace)
-            stored = await history.load(session, conversation.id)
+            stored = [] if created else await history.load(session, conversation.id)
             results = None
             if requested:
                 claimed = await approvals.claim_for_conversation(
                     session, user, conversation.id, requested
                 )
                 results = _results(state, claimed, requested, body.edits or {})
-            else:
+            elif conversation.status == "needs_approval":  # a new message voids held writes
                 await approvals.expire_conversation(session, conversation.id)
             token = state.runs.start(conversation.id)
             if token is None:
@@ -130,7 +130,7 @@ async def chat(
             conversation.status = "running"
             conversation.error = None
             conversation.updated_at = utcnow()
-            await history.append(session, conversation.id, new_turn)
+            await history.append(session, conversation.id, new_turn, after=len(stored))
     except BaseException:
         if token is not None:  # the run never started: free the conversation
             state.runs.finish(conversation_id, token)
@@ -138,7 +138,7 @@ async def chat(
 
     from agent.deps import AgentDeps
 
-    recorder = Recorder(state, user, conversation.id, len(stored))
+    recorder = Recorder(state, user, conversation.id, conversation.workspace, len(stored))
     queue: asyncio.Queue[BaseChunk | None] = asyncio.Queue()
     run = _ChatRun(state, adapter, recorder, queue)
     task = asyncio.create_task(

@@ -184,7 +184,7 @@ async def _execute(
         messages = await history.load(session, run_id)
     options = conversation.options
     ctx = tool_context(state, user, conversation.workspace)
-    recorder = Recorder(state, user, run_id, stored_count)
+    recorder = Recorder(state, user, run_id, conversation.workspace, stored_count)
     # The provisional prompt is in the history already; the agent gets it as ``prompt``.
     base = messages[:stored_count]
     token = state.runs.start(run_id)
