@@ -12,6 +12,8 @@ import typer
 from cli import exit_codes
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from tools.spec import ToolSpec
 
 app = typer.Typer(help="List the tools and call one directly.", no_args_is_help=True)
@@ -82,13 +84,19 @@ def call_tool(
     if spec.writes and not kwargs.get("dry_run") and not _approved(spec, kwargs, yes):
         render.error(f"{name} was not run: the write was not approved")
         raise typer.Exit(exit_codes.DENIED)
+    results: list[BaseModel] = []
+
+    async def run() -> None:  # returns nothing: asyncio.run would repr a large result
+        results.append(await spec.func(ctx, **kwargs))
+
     try:
-        result = asyncio.run(spec.func(ctx, **kwargs))
+        asyncio.run(run())
     except ToolError as exc:
         render.error(str(exc))
         raise typer.Exit(exit_codes.TOOL_ERROR) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+    result = results[0]
     if as_json:
         render.print_json(result.model_dump(mode="json"))
     else:
