@@ -11,6 +11,7 @@ out among the definitions it is referenced for, and the best definitions are ren
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -28,10 +29,12 @@ COMMON_DEFINERS = 5
 MAX_DEFINERS = 8
 """A name defined in more files than this (``main``, ``setUp``) makes no edges at all: split
 that many ways (and weighted down as common) its edges would barely move a rank."""
-MAX_EDGES_PER_FILE = 40
+MAX_EDGES_PER_FILE = 25
 """Only a file's strongest dependencies count (keeps the graph, and the ranking, small)."""
-TOLERANCE = 1e-6
-"""PageRank stops when the ranks move less than this in total."""
+TOLERANCE = 1e-5
+"""PageRank stops when the ranks (which sum to 1) move less than this in total."""
+MAX_RANKED = 5_000
+"""Definitions kept in ``RepoMap.ranked`` (far more than any budget renders)."""
 
 
 def estimate_tokens(text: str) -> int:
@@ -56,7 +59,7 @@ class RepoMap:
     symbols_total: int
     symbols_shown: int
     ranked: tuple[RankedSymbol, ...]
-    """Every definition, best first (for structural summaries)."""
+    """The best definitions (up to ``MAX_RANKED``), best first."""
     file_rank: Mapping[str, float]
 
 
@@ -77,7 +80,7 @@ def build_repo_map(
         tokens=estimate_tokens(text),
         files_total=len(outlines),
         files_shown=files_shown,
-        symbols_total=len(ranked),
+        symbols_total=sum(len(outline.symbols) for outline in files),
         symbols_shown=symbols_shown,
         ranked=tuple(ranked),
         file_rank=file_rank,
@@ -89,7 +92,7 @@ def rank_symbols(
     references: Mapping[str, FileReferences],
     focus_terms: frozenset[str] = frozenset(),
 ) -> tuple[list[RankedSymbol], dict[str, float]]:
-    """Every definition with a score, best first, and the PageRank of every file."""
+    """The best definitions with their scores, best first, and the PageRank of every file."""
     definers: dict[str, list[str]] = defaultdict(list)
     for outline in files:
         for name in {symbol.name for symbol in outline.symbols}:
@@ -130,7 +133,7 @@ def rank_symbols(
                 if target in kept:
                     symbol_score[(target, name)] += give * share
 
-    ranked: list[RankedSymbol] = []
+    scored: list[tuple[float, str, Symbol]] = []
     for outline in files:
         base = rank.get(outline.path, 0.0)
         for symbol in outline.symbols:
@@ -141,8 +144,10 @@ def rank_symbols(
                 floor *= 1.5
             # Definitions named in the focus come first (ranks sum to 1).
             bonus = 1.0 if symbol.name.lower() in focus_terms else 0.0
-            ranked.append(RankedSymbol(outline.path, symbol, score + floor + bonus))
-    ranked.sort(key=lambda item: (-item.score, item.path, item.symbol.start_line))
+            scored.append((score + floor + bonus, outline.path, symbol))
+    best = heapq.nlargest(MAX_RANKED, scored, key=lambda item: item[0])
+    best.sort(key=lambda item: (-item[0], item[1], item[2].start_line))
+    ranked = [RankedSymbol(path, symbol, score) for score, path, symbol in best]
     return ranked, rank
 
 

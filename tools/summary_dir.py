@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import anyio.from_thread
@@ -36,8 +36,8 @@ class DirectoryInput:
     """Everything known about a directory before the model is asked."""
 
     relative: str
-    outlines: list[FileOutline]
-    references: dict[str, FileReferences]
+    outlines: list[FileOutline] = field(repr=False)
+    references: dict[str, FileReferences] = field(repr=False)
     files: int
     size: int
 
