@@ -6,15 +6,19 @@ registry and the tool modules (which load heavy clients on first call).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import AsyncExitStack
 from typing import Any
 
 from mcp_server.options import ToolFilter
 from tools.context import ToolContext
+from tools.spec import ToolSpec
 
 
-async def serve(ctx: ToolContext, tool_filter: ToolFilter) -> None:
-    """Serve the tools on stdin/stdout until the client closes the connection."""
+async def serve(
+    ctx: ToolContext, tool_filter: ToolFilter, specs: Iterable[ToolSpec] | None = None
+) -> None:
+    """Serve the tools (the registry's, or ``specs``) on stdin/stdout until the client leaves."""
     from mcp.server.stdio import stdio_server
 
     from mcp_server.server import build_server, static_context
@@ -24,7 +28,7 @@ async def serve(ctx: ToolContext, tool_filter: ToolFilter) -> None:
     async with AsyncExitStack() as stack:
         summary_model = await stack.enter_async_context(LazySummaryModel())
         server = build_server(
-            static_context(ctx), tool_filter=tool_filter, summary_model=summary_model
+            static_context(ctx), tool_filter=tool_filter, specs=specs, summary_model=summary_model
         )
         streams: dict[str, Any] = {}
         if pipes_usable():

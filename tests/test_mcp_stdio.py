@@ -7,9 +7,11 @@ import json
 import os
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import anyio
 import mcp_types as types
 import pytest
 from mcp import Client, StdioServerParameters
@@ -320,3 +322,66 @@ async def test_integration_tools_succeed_over_stdio_against_fakes(
     assert len(github.writes()) == 1
     assert len(notion.writes()) >= 1
     assert len(jira.writes()) == 1
+
+
+def test_server(workspace: Path) -> StdioServerParameters:
+    return StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "tests.mcp_stdio_test_server", str(workspace)],
+        env=dict(os.environ),
+        cwd=str(Path(__file__).resolve().parent.parent),
+    )
+
+
+def test_stray_stdout_does_not_corrupt_the_wire(workspace: Path) -> None:
+    """A tool printing to stdout: the wire carries only JSON-RPC, the print goes to stderr."""
+    params = test_server(workspace)
+    proc = subprocess.Popen(
+        [params.command, *params.args],
+        cwd=params.cwd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+    call = {
+        "jsonrpc": "2.0",
+        "id": 2,
+        "method": "tools/call",
+        "params": {"name": "noisy", "arguments": {"text": "one"}},
+    }
+    lines: list[str] = []
+    for message in [*MESSAGES[:2], call]:
+        proc.stdin.write(json.dumps(message) + "\n")
+        proc.stdin.flush()
+        while "id" in message:
+            lines.append(proc.stdout.readline())
+            if json.loads(lines[-1]).get("id") == message["id"]:
+                break
+    _, stderr = proc.communicate(timeout=60)
+    replies = [json.loads(line) for line in lines]  # every line on the wire is JSON
+    assert replies[-1]["result"]["structuredContent"] == {"said": "one"}
+    assert "stray output on stdout" in stderr
+
+
+async def test_cancelling_a_call_over_stdio_stops_the_tool(workspace: Path) -> None:
+    started = anyio.Event()
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        started.set()
+
+    marker = anyio.Path(workspace / "cancelled.txt")
+    async with Client(test_server(workspace), mode="legacy") as client:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(partial(client.call_tool, "hang", {}, progress_callback=on_progress))
+            with anyio.fail_after(30):
+                await started.wait()
+            tg.cancel_scope.cancel()
+        with anyio.fail_after(30):
+            while not await marker.exists():  # noqa: ASYNC110 - another process writes it
+                await anyio.sleep(0.05)
+        after = await client.call_tool("noisy", {"text": "still serving"})
+    assert await marker.read_text() == "cancelled\n"
+    assert after.structured_content == {"said": "still serving"}
