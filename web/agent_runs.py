@@ -95,8 +95,8 @@ async def open_conversation(
     workspace: str,
     title: str,
 ) -> tuple[Conversation, bool]:
-    """``(conversation, created)``: the user's one with this id, or a new one (added to the
-    session, not flushed); another user's id is 404."""
+    """``(conversation, created)``: the user's one with this id, or a new one (not added to the
+    session: the caller stores it); another user's id is 404."""
     row = await session.get(Conversation, conversation_id)
     if row is not None:
         if row.user_id != user.id or row.kind != kind:
@@ -109,7 +109,6 @@ async def open_conversation(
         workspace=workspace,
         title=title[:TITLE_CHARS].strip() or "New conversation",
     )
-    session.add(row)
     return row, True
 
 

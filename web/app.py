@@ -15,6 +15,7 @@ from tools.spec import ToolSpec
 from web.db import Database
 from web.errors import install_error_handlers
 from web.middleware import BodyLimit, RequestLog
+from web.page import install_page
 from web.runs import RunRegistry
 from web.settings import WebSettings
 from web.state import WebState
@@ -87,6 +88,7 @@ def create_app(
         runs.router,
     ):
         app.include_router(router, prefix=API)
+    install_page(app)
 
     if settings.cors_origins:
         app.add_middleware(

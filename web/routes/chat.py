@@ -15,10 +15,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import update
+from sqlmodel import col
 from sse_starlette import EventSourceResponse
 
 from tools.errors import Conflict, InvalidArgument, Unsupported
@@ -32,7 +35,7 @@ from web.agent_runs import (
     title_from,
 )
 from web.context import tool_context
-from web.models import PendingApproval, utcnow
+from web.models import Conversation, PendingApproval, utcnow
 from web.state import StateDep, WebState
 from web.users import CurrentUser
 
@@ -102,6 +105,8 @@ async def chat(
 
     token: CancellationToken | None = None
     try:
+        # Checks before the stream starts (404, 409 for a forged or replayed approval); the
+        # writes that open the run happen in the run's task, so the stream starts at once.
         async with state.db.sessions() as session, session.begin():
             conversation, created = await open_conversation(
                 session,
@@ -119,18 +124,12 @@ async def chat(
                     session, user, conversation.id, requested
                 )
                 results = _results(state, claimed, requested, body.edits or {})
-            elif conversation.status == "needs_approval":  # a new message voids held writes
-                await approvals.expire_conversation(session, conversation.id)
             token = state.runs.start(conversation.id)
             if token is None:
                 raise Conflict(
                     "a run is already in progress in this conversation",
                     hint=f"wait, or stop it: POST /api/v1/conversations/{conversation_id}/stop",
                 )
-            conversation.status = "running"
-            conversation.error = None
-            conversation.updated_at = utcnow()
-            await history.append(session, conversation.id, new_turn, after=len(stored))
     except BaseException:
         if token is not None:  # the run never started: free the conversation
             state.runs.finish(conversation_id, token)
@@ -138,9 +137,15 @@ async def chat(
 
     from agent.deps import AgentDeps
 
+    opening = _Opening(
+        conversation=conversation,
+        created=created,
+        expire=not requested and conversation.status == "needs_approval",
+        new_turn=new_turn,
+    )
     recorder = Recorder(state, user, conversation.id, conversation.workspace, len(stored))
     queue: asyncio.Queue[BaseChunk | None] = asyncio.Queue()
-    run = _ChatRun(state, adapter, recorder, queue)
+    run = _ChatRun(state, adapter, recorder, queue, opening)
     task = asyncio.create_task(
         run.produce(stored, results, AgentDeps(tools=ctx), token),
         name=f"chat-{conversation.id}",
@@ -164,6 +169,17 @@ async def chat(
     )
 
 
+@dataclass
+class _Opening:
+    """What a run writes when it starts: the new conversation, or its new status; the user's
+    message (stored at once, so a failed run keeps it); pending writes it voids."""
+
+    conversation: Conversation
+    created: bool
+    expire: bool
+    new_turn: list[ModelMessage]
+
+
 class _ChatRun:
     def __init__(
         self,
@@ -171,11 +187,33 @@ class _ChatRun:
         adapter: VercelAIAdapter[Any, Any],
         recorder: Recorder,
         queue: asyncio.Queue[BaseChunk | None],
+        opening: _Opening,
     ) -> None:
         self.state = state
         self.adapter = adapter
         self.recorder = recorder
         self.queue = queue
+        self.opening = opening
+
+    async def _open(self) -> None:
+        opening = self.opening
+        conversation_id = opening.conversation.id
+        async with self.state.db.sessions() as session, session.begin():
+            if opening.created:
+                opening.conversation.status = "running"
+                session.add(opening.conversation)
+            else:
+                await session.execute(
+                    update(Conversation)
+                    .where(col(Conversation.id) == conversation_id)
+                    .values(status="running", error=None, updated_at=utcnow())
+                    .execution_options(synchronize_session=False)
+                )
+                if opening.expire:  # a new message voids the writes still held
+                    await approvals.expire_conversation(session, conversation_id)
+            await history.append(
+                session, conversation_id, opening.new_turn, after=self.recorder.stored
+            )
 
     async def produce(
         self,
@@ -218,6 +256,7 @@ class _ChatRun:
         from agent.run import run_failure
 
         try:
+            await self._open()
             async for event in native:
                 yield event
         except RunCancelled:
