@@ -33,6 +33,16 @@ if TYPE_CHECKING:
 Approval = Literal["ask", "yes", "dry_run"]
 
 
+def usage_line(usage: RunUsage) -> str:
+    """``(2 model requests, 1,234 + 56 tokens, 1 tool call)``: the cost of a turn."""
+    calls = "1 tool call" if usage.tool_calls == 1 else f"{usage.tool_calls} tool calls"
+    requests = "1 model request" if usage.requests == 1 else f"{usage.requests} model requests"
+    return (
+        f"({requests}, {usage.input_tokens:,} input + {usage.output_tokens:,} output tokens, "
+        f"{calls})"
+    )
+
+
 @dataclass
 class TurnResult:
     output: str
@@ -107,6 +117,7 @@ class AgentSession:
             usage_total = result.usage if usage_total is None else usage_total + result.usage
             if not isinstance(result.output, DeferredToolRequests):
                 self.view.end_answer()
+                self.view.note(usage_line(usage_total))
                 return TurnResult(output=result.output, usage=usage_total, denied=denied)
             prompt = None
 

@@ -73,6 +73,7 @@ def test_ask_streams_the_answer_and_shows_tool_calls(gemini: FakeGemini, project
     assert done.stdout == "calc.py:1 defines add(a, b), returning their sum.\n"
     assert "→ read_file path='calc.py'" in done.stderr
     assert "← read_file:" in done.stderr and "chars" in done.stderr
+    assert "(2 model requests," in done.stderr and "1 tool call)" in done.stderr
     assert "What does calc.py do?" in gemini.requests[0].user_text
     assert gemini.requests[0].stream, "ask streams"
     assert "return a + b" in str(gemini.requests[1].function_responses)
