@@ -324,7 +324,7 @@ async def test_integration_tools_succeed_over_stdio_against_fakes(
     assert len(jira.writes()) == 1
 
 
-def test_server(workspace: Path) -> StdioServerParameters:
+def tools_test_server(workspace: Path) -> StdioServerParameters:
     return StdioServerParameters(
         command=sys.executable,
         args=["-m", "tests.mcp_stdio_test_server", str(workspace)],
@@ -335,7 +335,7 @@ def test_server(workspace: Path) -> StdioServerParameters:
 
 def test_stray_stdout_does_not_corrupt_the_wire(workspace: Path) -> None:
     """A tool printing to stdout: the wire carries only JSON-RPC, the print goes to stderr."""
-    params = test_server(workspace)
+    params = tools_test_server(workspace)
     proc = subprocess.Popen(
         [params.command, *params.args],
         cwd=params.cwd,
@@ -373,7 +373,7 @@ async def test_cancelling_a_call_over_stdio_stops_the_tool(workspace: Path) -> N
         started.set()
 
     marker = anyio.Path(workspace / "cancelled.txt")
-    async with Client(test_server(workspace), mode="legacy") as client:
+    async with Client(tools_test_server(workspace), mode="legacy") as client:
         async with anyio.create_task_group() as tg:
             tg.start_soon(partial(client.call_tool, "hang", {}, progress_callback=on_progress))
             with anyio.fail_after(30):
