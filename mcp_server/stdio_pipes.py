@@ -14,8 +14,8 @@ import asyncio
 import os
 import stat
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
 MAX_LINE = 64 * 1024 * 1024
@@ -62,30 +62,37 @@ def pipes_usable() -> bool:
     return all(stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) for mode in modes)
 
 
-@asynccontextmanager
-async def claimed_pipes() -> AsyncIterator[tuple[PipeLines, PipeWriter]]:
-    """Private non-blocking copies of fds 0 and 1; the originals are diverted while serving."""
-    loop = asyncio.get_running_loop()
-    wire_in, wire_out = os.dup(0), os.dup(1)
+@contextmanager
+def _diverted_std_fds() -> Iterator[None]:
+    """fd 0 reads the null device and fd 1 writes to stderr until the block ends."""
     saved_in, saved_out = os.dup(0), os.dup(1)
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)
-    os.close(null)
-    os.dup2(2, 1)
-    reader = asyncio.StreamReader(limit=MAX_LINE)
-    read_transport, _ = await loop.connect_read_pipe(
-        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(wire_in, "rb", buffering=0)
-    )
-    write_transport, write_protocol = await loop.connect_write_pipe(
-        asyncio.streams.FlowControlMixin, os.fdopen(wire_out, "wb", buffering=0)
-    )
-    writer = asyncio.StreamWriter(write_transport, write_protocol, None, loop)
     try:
-        yield PipeLines(reader), PipeWriter(writer)
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.close(null)
+        os.dup2(2, 1)
+        yield
     finally:
-        read_transport.close()
-        write_transport.close()
         os.dup2(saved_in, 0)
         os.dup2(saved_out, 1)
         os.close(saved_in)
         os.close(saved_out)
+
+
+@asynccontextmanager
+async def claimed_pipes() -> AsyncIterator[tuple[PipeLines, PipeWriter]]:
+    """Non-blocking private copies of fds 0 and 1; the originals are diverted while serving."""
+    loop = asyncio.get_running_loop()
+    async with AsyncExitStack() as stack:
+        reader = asyncio.StreamReader(limit=MAX_LINE)
+        read_transport, _ = await loop.connect_read_pipe(
+            lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(os.dup(0), "rb", buffering=0)
+        )
+        stack.callback(read_transport.close)
+        write_transport, write_protocol = await loop.connect_write_pipe(
+            asyncio.streams.FlowControlMixin, os.fdopen(os.dup(1), "wb", buffering=0)
+        )
+        stack.callback(write_transport.close)
+        writer = asyncio.StreamWriter(write_transport, write_protocol, None, loop)
+        stack.enter_context(_diverted_std_fds())
+        yield PipeLines(reader), PipeWriter(writer)
