@@ -12,7 +12,7 @@ from agent.model import build_model
 from agent.settings import AgentSettings
 from tests.fakes.gemini import FakeGemini, RecordedRequest, Reply
 from tools.context import ToolContext
-from tools.errors import UpstreamError
+from tools.errors import BinaryFile, UpstreamError
 from tools.identifiers import scan
 from tools.outline_model import FileOutline, Symbol
 from tools.registry import get_tool
@@ -250,3 +250,12 @@ def test_chunk_plan_and_spread_use_the_budget() -> None:
     assert chunk_plan(900, 500) == (1, 400)
     assert spread(10, 3) == [0, 4, 9] or spread(10, 3) == [0, 5, 9]
     assert spread(3, 8) == [0, 1, 2] and spread(5, 0) == []
+
+
+async def test_empty_directory_and_binary_file(ctx: ToolContext, workspace: Path) -> None:
+    (workspace / "empty").mkdir()
+    result = await summarize(ctx, "empty")
+    assert result.files == 0 and result.key_parts == [] and "no model was used" in result.purpose
+    (workspace / "blob.bin").write_bytes(b"\x00\x01binary" * 100)
+    with pytest.raises(BinaryFile):
+        await summarize(ctx, "blob.bin")

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from tools.code_outline import outline_cache
 from tools.context import ToolContext
+from tools.errors import TooLarge
 from tools.languages import language_for_path
 from tools.outline_batch import SourceFile, unsupported_outline
 from tools.outline_extract import outline_source
@@ -20,6 +21,8 @@ from tools.summary_file import summarize_file
 from tools.summary_source import SourceText, load_source
 from tools.summary_types import SummarizeResult
 
+MAX_SUMMARY_FILE_BYTES = 50_000_000
+"""Larger files are refused: even sampled, they would be read whole into memory."""
 MAX_SUMMARY_OUTLINE_BYTES = 20_000_000
 """Largest file whose outline ``summarize`` parses itself when code_outline skipped it."""
 
@@ -58,6 +61,13 @@ async def summarize(
     language = language_for_path(target)
 
     def load() -> SourceText:
+        size = target.stat().st_size
+        if size > MAX_SUMMARY_FILE_BYTES:
+            raise TooLarge(
+                f"{relative!r} is {size:,} bytes; summarize reads files up to "
+                f"{MAX_SUMMARY_FILE_BYTES:,} bytes",
+                hint="summarize its directory, or outline it with code_outline",
+            )
         if language is None:
             return load_source(target, unsupported_outline(relative))
         source = SourceFile.stat(target, language)
