@@ -1,0 +1,321 @@
+"""The chat page at ``/`` in headless Chromium, against ``fast-genai serve`` and the fake Gemini:
+register, log in, ask, streamed text, tool cards, approving a write, stopping, reloading, errors,
+and model output that looks like HTML shown as text."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import PASSWORD, Served, shot, start_server
+from tests.fakes.gemini import FakeGemini, Reply
+
+ANSWER = (
+    "Here is **the plan** for `main.py`:\n\n"
+    "1. read the code\n"
+    "2. write the tests\n\n"
+    "```python\nprint('hello')\n```\n\n"
+    "See [the docs](https://example.org/docs)."
+)
+
+
+def email() -> str:
+    return f"person-{uuid.uuid4().hex[:8]}@example.org"
+
+
+def register(page: Page, server: Served, address: str) -> None:
+    page.goto(server.url + "/")
+    page.fill("#auth-email", address)
+    page.fill("#auth-password", PASSWORD)
+    page.click("#register")
+    expect(page.locator("#app")).to_be_visible()
+    expect(page.locator("#who")).to_have_text(address)
+
+
+def ask(page: Page, text: str) -> None:
+    page.fill("#prompt", text)
+    page.click("#send")
+
+
+def assistant(page: Page) -> str:
+    """The selector of the last assistant message."""
+    return ".message-item.assistant >> nth=-1"
+
+
+def token_of(page: Page) -> str:
+    token = page.evaluate("sessionStorage.getItem('fast-genai.token')")
+    assert isinstance(token, str)
+    return token
+
+
+def conversation(server: Served, page: Page, conversation_id: str) -> dict[str, object]:
+    headers = {"Authorization": f"Bearer {token_of(page)}"}
+    response = httpx.get(
+        f"{server.url}/api/v1/conversations/{conversation_id}", headers=headers, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    detail: dict[str, object] = response.json()
+    return detail
+
+
+def current_id(page: Page) -> str:
+    hash_ = page.evaluate("window.location.hash")
+    assert isinstance(hash_, str) and hash_.startswith("#c=")
+    return hash_.removeprefix("#c=")
+
+
+def test_page_is_served_with_a_strict_content_security_policy(server: Served) -> None:
+    response = httpx.get(server.url + "/", timeout=10)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "default-src 'none'" in policy
+    assert '<script type="module" src="/static/js/main.js">' in response.text
+    script = httpx.get(server.url + "/static/js/main.js", timeout=10)
+    assert script.status_code == 200
+    assert "javascript" in script.headers["content-type"]
+
+
+def test_register_log_in_ask_and_see_the_answer_stream(
+    page: Page, server: Served, gemini: FakeGemini
+) -> None:
+    address = email()
+    register(page, server, address)
+    page.click("#logout")
+    expect(page.locator("#auth")).to_be_visible()
+    page.fill("#auth-email", address)
+    page.fill("#auth-password", "wrong password!")
+    page.click("#login")
+    expect(page.locator("#auth-message")).to_have_text("Wrong e-mail or password.")
+    page.fill("#auth-password", PASSWORD)
+    page.click("#login")
+    expect(page.locator("#who")).to_have_text(address)
+    shot(page, "chat", "logged-in")
+
+    gemini.script(Reply.text(ANSWER, chunks=8, delay=0.35))
+    ask(page, "What should I do with main.py?")
+    answer = page.locator(assistant(page))
+    # streamed: part of the answer is on screen while the rest is still coming
+    expect(answer.locator(".text.streaming")).to_be_visible()
+    expect(answer).to_contain_text("Here is")
+    assert "print('hello')" not in answer.inner_text()
+    expect(page.locator("#stop")).to_be_visible()
+    shot(page, "chat", "streaming")
+
+    expect(answer.locator("pre code")).to_have_text("print('hello')")
+    expect(answer.locator(".text.streaming")).to_have_count(0)
+    expect(answer.locator("strong")).to_have_text("the plan")
+    expect(answer.locator("p code")).to_have_text("main.py")
+    expect(answer.locator("ol li")).to_have_count(2)
+    link = answer.locator("a")
+    expect(link).to_have_attribute("href", "https://example.org/docs")
+    expect(link).to_have_attribute("rel", "noopener noreferrer nofollow")
+    expect(page.locator("#stop")).to_be_hidden()
+    expect(page.locator("#chat-title")).to_have_text("What should I do with main.py?")
+    expect(page.locator("#conversations li")).to_have_count(1)
+    shot(page, "chat", "answered")
+
+    # the model got the question, and the conversation is stored on the server
+    assert gemini.requests[-1].user_text.endswith("What should I do with main.py?")
+    detail = conversation(server, page, current_id(page))
+    assert detail["status"] == "idle"
+    assert detail["workspace"] == "main"
+
+
+def test_tool_card_approve_a_write_in_the_chosen_workspace(
+    page: Page, server: Served, gemini: FakeGemini
+) -> None:
+    register(page, server, email())
+    page.select_option("#workspace", "other")
+    gemini.script(
+        Reply.calls(("list_files", {"path": "."})),
+        Reply.calls(("create_file", {"path": "hello.txt", "content": "hi from the browser"})),
+    )
+    ask(page, "Create hello.txt")
+
+    listing = page.locator(".tool-card[data-tool='list_files']")
+    expect(listing).to_have_attribute("data-state", "output-available")
+    expect(listing.locator(".tool-summary")).to_have_text("1 entries")
+    expect(listing).not_to_have_attribute("open", "")  # collapsed until clicked
+    listing.locator("summary").click()
+    expect(listing.locator(".code-block >> nth=1")).to_contain_text("notes.md")
+
+    card = page.locator(".tool-card[data-tool='create_file']")
+    expect(card).to_have_attribute("data-state", "approval-requested")
+    arguments = card.locator(".code-block").first
+    expect(arguments).to_contain_text('"path": "hello.txt"')
+    expect(arguments).to_contain_text('"content": "hi from the browser"')
+    expect(page.locator("#chat-workspace")).to_have_text("workspace: other")
+    shot(page, "approval", "requested")
+    target = server.workspaces["other"] / "hello.txt"
+    assert not target.exists()
+
+    gemini.script(Reply.text("Created hello.txt for you."))
+    card.locator("button.approve").click()
+    expect(card).to_have_attribute("data-state", "output-available")
+    expect(card.locator(".tool-summary")).to_contain_text("hello.txt")
+    expect(page.locator(assistant(page))).to_contain_text("Created hello.txt for you.")
+    shot(page, "approval", "done")
+    assert target.read_text() == "hi from the browser"
+    assert not (server.workspaces["main"] / "hello.txt").exists()
+    answered = [r["name"] for r in gemini.requests[-1].function_responses]
+    assert answered == ["list_files", "create_file"]
+
+
+def test_deny_a_write(page: Page, server: Served, gemini: FakeGemini) -> None:
+    register(page, server, email())
+    gemini.script(Reply.calls(("create_file", {"path": "denied.txt", "content": "no"})))
+    ask(page, "Create denied.txt")
+    card = page.locator(".tool-card[data-tool='create_file']")
+    expect(card).to_have_attribute("data-state", "approval-requested")
+    gemini.script(Reply.text("Understood, I did not write it."))
+    card.locator("button.deny").click()
+    expect(card).to_have_attribute("data-state", "output-denied")
+    expect(page.locator(assistant(page))).to_contain_text("I did not write it.")
+    assert not (server.workspaces["main"] / "denied.txt").exists()
+
+
+def test_stop_a_long_answer_then_reload_and_find_the_conversation(
+    page: Page, server: Served, gemini: FakeGemini
+) -> None:
+    register(page, server, email())
+    words = " ".join(f"word{i}" for i in range(300))
+    gemini.script(Reply.text(words, chunks=150, delay=0.1))
+    ask(page, "Tell me a long story")
+    answer = page.locator(assistant(page))
+    expect(answer).to_contain_text("word5")
+    page.click("#stop")
+    expect(answer.locator(".note.stopped")).to_be_visible()
+    expect(page.locator("#stop")).to_be_hidden()
+    shot(page, "stop", "stopped")
+    said = answer.locator(".text").inner_text()
+    assert "word299" not in said
+
+    conversation_id = current_id(page)
+    status = ""
+    for _ in range(100):
+        status = str(conversation(server, page, conversation_id)["status"])
+        if status != "running":
+            break
+        page.wait_for_timeout(100)
+    assert status == "cancelled"
+
+    # another conversation, then a reload: both are listed, and the stopped one reopens
+    gemini.script(Reply.text("Short answer."))
+    page.click("#new-chat")
+    ask(page, "A short question")
+    expect(page.locator(assistant(page))).to_contain_text("Short answer.")
+    page.reload()
+    items = page.locator("#conversations li")
+    expect(items).to_have_count(2)
+    expect(page.locator("#chat-title")).to_have_text("A short question")
+    items.filter(has_text="Tell me a long story").locator("button.title").click()
+    expect(page.locator("#chat-title")).to_have_text("Tell me a long story")
+    reopened = page.locator(assistant(page))
+    expect(reopened).to_contain_text("word0")
+    expect(reopened.locator(".note.stopped")).to_be_visible()
+    shot(page, "stop", "reloaded")
+
+
+def test_rename_and_delete_conversations(page: Page, server: Served, gemini: FakeGemini) -> None:
+    register(page, server, email())
+    gemini.script(Reply.text("First."))
+    ask(page, "first question")
+    expect(page.locator(assistant(page))).to_contain_text("First.")
+
+    page.once("dialog", lambda dialog: dialog.accept("My renamed chat"))
+    page.locator("#conversations li.current button", has_text="Rename").click()
+    expect(page.locator("#conversations li.current button.title")).to_have_text("My renamed chat")
+    expect(page.locator("#chat-title")).to_have_text("My renamed chat")
+    page.reload()
+    expect(page.locator("#conversations li button.title")).to_have_text("My renamed chat")
+
+    conversation_id = current_id(page)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#conversations li.current button", has_text="Delete").click()
+    expect(page.locator("#conversations li.empty")).to_be_visible()
+    expect(page.locator("#chat-title")).to_have_text("New chat")
+    gone = httpx.get(
+        f"{server.url}/api/v1/conversations/{conversation_id}",
+        headers={"Authorization": f"Bearer {token_of(page)}"},
+        timeout=10,
+    )
+    assert gone.status_code == 404
+
+
+def test_model_output_that_looks_like_html_is_shown_as_text(
+    page: Page, server: Served, gemini: FakeGemini
+) -> None:
+    register(page, server, email())
+    hostile = (
+        'Look: <img src=x onerror="window.__xss=1"> and <script>window.__xss=2</script>\n\n'
+        "[click me](javascript:window.__xss=3) **<b>bold?</b>**\n\n"
+        '```html\n<iframe src="javascript:window.__xss=4"></iframe>\n```'
+    )
+    gemini.script(
+        Reply.calls(("read_file", {"path": "README.md"})),
+        Reply.text(hostile),
+    )
+    (server.workspaces["main"] / "README.md").write_text(
+        '# main workspace\n<img src=x onerror="window.__xss=5">\n'
+    )
+    ask(page, "Show me something dangerous")
+    answer = page.locator(assistant(page))
+    expect(answer).to_contain_text("<script>window.__xss=2</script>")
+    expect(answer).to_contain_text('<img src=x onerror="window.__xss=1">')
+    card = page.locator(".tool-card[data-tool='read_file']")
+    expect(card).to_have_attribute("data-state", "output-available")
+    card.locator("summary").click()
+    expect(card).to_contain_text("onerror")
+    shot(page, "xss", "rendered")
+    messages = page.locator("#messages")
+    for tag in ("img", "script", "iframe", "b"):
+        expect(messages.locator(tag)).to_have_count(0)
+    expect(messages.locator("a")).to_have_count(0)  # the javascript: link stays text
+    expect(answer).to_contain_text("[click me](javascript:window.__xss=3)")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__xss") is None
+
+
+def test_upstream_failures_are_readable(page: Page, server: Served, gemini: FakeGemini) -> None:
+    register(page, server, email())
+    gemini.script(
+        Reply.error(429, "Resource has been exhausted (e.g. check quota).", retry_after=7)
+    )
+    ask(page, "hello")
+    error = page.locator(assistant(page)).locator(".note.error")
+    expect(error).to_contain_text("rate-limited")
+    expect(error).to_contain_text("check quota")
+    shot(page, "errors", "quota")
+
+    gemini.script(Reply.error(500, "backend exploded"))
+    ask(page, "again")
+    error = page.locator(assistant(page)).locator(".note.error")
+    expect(error).to_contain_text("HTTP 500")
+    expect(page.locator("#send")).to_be_enabled()
+
+
+def test_without_a_model_key_the_page_says_what_is_missing(
+    page: Page, keyless_server: Served
+) -> None:
+    register(page, keyless_server, email())
+    ask(page, "hello")
+    error = page.locator("#chat-error")
+    expect(error).to_be_visible()
+    expect(error).to_contain_text("GEMINI_API_KEY")
+    shot(page, "errors", "no-key")
+
+
+@pytest.fixture
+def keyless_server(tmp_path: Path, chromium_path: str) -> Iterator[Served]:
+    """A second server, started with no model key."""
+    served = start_server(tmp_path, gemini=None)
+    try:
+        yield served
+    finally:
+        served.stop()
