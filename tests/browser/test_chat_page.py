@@ -167,12 +167,15 @@ def test_tool_card_approve_a_write_in_the_chosen_workspace(
     assert answered == ["list_files", "create_file"]
 
 
-def test_deny_a_write(page: Page, server: Served, gemini: FakeGemini) -> None:
+def test_deny_a_write_after_a_reload(page: Page, server: Served, gemini: FakeGemini) -> None:
     register(page, server, email())
     gemini.script(Reply.calls(("create_file", {"path": "denied.txt", "content": "no"})))
     ask(page, "Create denied.txt")
     card = page.locator(".tool-card[data-tool='create_file']")
     expect(card).to_have_attribute("data-state", "approval-requested")
+    page.reload()  # the pending write comes back from the server, with its arguments
+    expect(card).to_have_attribute("data-state", "approval-requested")
+    expect(card.locator(".code-block").first).to_contain_text('"path": "denied.txt"')
     gemini.script(Reply.text("Understood, I did not write it."))
     card.locator("button.deny").click()
     expect(card).to_have_attribute("data-state", "output-denied")

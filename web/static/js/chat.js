@@ -3,20 +3,15 @@
 
 import { ApiError, call, errorOf, request } from "./api.js";
 import { $, clear } from "./dom.js";
-import {
-  approvalReply,
-  assistantMessage,
-  awaitingApproval,
-  userMessage,
-} from "./messages.js";
-import { applyChunk } from "./messages.js";
+import { applyChunk, approvalReply, assistantMessage, awaitingApproval, userMessage } from "./messages.js";
 import { renderMessage } from "./render.js";
 import { uiChunks } from "./sse.js";
 import { newId } from "./ids.js";
 
 export class Chat {
-  constructor({ onConversationChanged }) {
+  constructor({ onConversationChanged, onStreamStarted }) {
     this.onConversationChanged = onConversationChanged;
+    this.onStreamStarted = onStreamStarted;
     this.conversation = null; // {id, title, workspace, status} once it exists on the server
     this.id = newId();
     this.messages = [];
@@ -41,11 +36,30 @@ export class Chat {
     }
     this.renderAll();
     this.showHeader();
-    if (detail.status === "running") this.status("An answer is still running on the server…");
+    if (detail.status === "running") this.watch(detail.id);
+  }
+
+  /** A run still going on the server (say, started before a reload): offer Stop, show its end. */
+  watch(id) {
+    this.status("An answer is still running on the server…");
+    $("stop").hidden = false;
+    clearTimeout(this.watchTimer);
+    this.watchTimer = setTimeout(async () => {
+      if (this.conversation?.id !== id || this.busy) return;
+      try {
+        const detail = await call("GET", `/conversations/${encodeURIComponent(id)}`);
+        if (detail.status === "running") this.watch(id);
+        else await this.open(id);
+      } catch (exc) {
+        this.error(exc);
+      }
+    }, 1000);
   }
 
   reset(id = newId()) {
     this.abortStream();
+    clearTimeout(this.watchTimer);
+    $("stop").hidden = true;
     this.id = id;
     this.conversation = null;
     this.messages = [];
@@ -109,6 +123,7 @@ export class Chat {
         signal: controller.signal,
       });
       if (!response.ok) throw await errorOf(response);
+      this.onStreamStarted(this.id); // the conversation exists now: a reload comes back to it
       this.messages.push(answer);
       shown = true;
       this.render(answer);

@@ -20,6 +20,7 @@ const chat = new Chat({
     conversations.upsert(conversation);
     setHash(conversation.id);
   },
+  onStreamStarted: (id) => setHash(id),
 });
 
 function setHash(id) {
