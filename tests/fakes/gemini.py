@@ -22,6 +22,7 @@ The ``gemini`` pytest fixture (import it into a test module or a conftest) gives
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import re
@@ -289,7 +290,7 @@ class FakeGemini:
             return
         response_id = f"fake-{next(self._ids)}"
         if request.stream:
-            await self._stream(send, request, reply, response_id)
+            await self._stream(send, receive, request, reply, response_id)
         else:
             await _send_json(send, 200, _whole_response(request, reply, response_id))
 
@@ -304,7 +305,7 @@ class FakeGemini:
             return None
 
     async def _stream(
-        self, send: Send, request: RecordedRequest, reply: Reply, response_id: str
+        self, send: Send, receive: Receive, request: RecordedRequest, reply: Reply, response_id: str
     ) -> None:
         await send(
             {
@@ -313,14 +314,27 @@ class FakeGemini:
                 "headers": [(b"content-type", b"text/event-stream")],
             }
         )
+        gone = asyncio.Event()
+
+        async def watch() -> None:  # the client hanging up (a timeout test) ends the stream
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            gone.set()
+
+        watcher = asyncio.create_task(watch())
         try:
             for event in _stream_events(request, reply, response_id):
                 if reply.delay:
-                    await asyncio.sleep(reply.delay)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(gone.wait(), reply.delay)
+                if gone.is_set():
+                    return
                 await send({"type": "http.response.body", "body": event, "more_body": True})
             await send({"type": "http.response.body", "body": b"", "more_body": False})
-        except OSError:  # the client went away (a timeout test)
+        except OSError:  # the client went away between two chunks
             return
+        finally:
+            watcher.cancel()
 
 
 def _stream_events(request: RecordedRequest, reply: Reply, response_id: str) -> Iterator[bytes]:
