@@ -143,7 +143,7 @@ class Recorder:
         held: list[PendingApproval] = []
         calls = output.approvals if isinstance(output, DeferredToolRequests) else []
         final = "needs_approval" if calls else status
-        async with self.state.db.sessions() as session, session.begin():
+        async with self.state.db.write() as session:
             updated = await session.execute(
                 update(Conversation)
                 .where(col(Conversation.id) == self.conversation_id)

@@ -6,8 +6,11 @@ when it raises. A streaming response outlives its route, so it opens its own ses
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -27,6 +30,29 @@ class Database:
 
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    serialize_writes: bool = False
+    _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = field(
+        default_factory=weakref.WeakKeyDictionary, compare=False
+    )
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction meant for writing; commits on exit, rolls back on error.
+
+        On SQLite the writers of this process take turns (SQLite has one writer at a time; a
+        connection that waits for the lock sleeps in the busy handler, which is slower than
+        queueing here). PostgreSQL writers run concurrently.
+        """
+        if not self.serialize_writes:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        async with lock, self.sessions() as session, session.begin():
+            yield session
 
     @classmethod
     def connect(cls, url: str) -> Database:
@@ -40,7 +66,8 @@ class Database:
         engine = create_async_engine(url, **options)
         if url.startswith("sqlite"):
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
+        sessions = async_sessionmaker(engine, expire_on_commit=False)
+        return cls(engine, sessions, serialize_writes=url.startswith("sqlite"))
 
     async def close(self) -> None:
         await self.engine.dispose()

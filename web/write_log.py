@@ -37,5 +37,5 @@ class DatabaseWriteLog:
         )
 
     async def add(self, tool: str, key: str, *, actor: str | None, result: dict[str, Any]) -> None:
-        async with self.db.sessions() as session, session.begin():
+        async with self.db.write() as session:
             session.add(ExecutedWrite(tool=tool, key=key, actor=actor, result=result))

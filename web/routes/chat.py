@@ -198,7 +198,7 @@ class _ChatRun:
     async def _open(self) -> None:
         opening = self.opening
         conversation_id = opening.conversation.id
-        async with self.state.db.sessions() as session, session.begin():
+        async with self.state.db.write() as session:
             if opening.created:
                 opening.conversation.status = "running"
                 session.add(opening.conversation)

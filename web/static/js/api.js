@@ -17,7 +17,7 @@ export class ApiError extends Error {
     let text = this.message;
     if (this.status === 429) {
       text = `Limit reached: ${this.message}`;
-      if (this.retryAfter) text += ` Try again in ${this.retryAfter} s.`;
+      if (this.retryAfter) text = `${sentence(text)} Try again in ${this.retryAfter} s.`;
     } else if (this.status === 424) {
       text = `The server cannot answer yet: ${this.message}`;
     } else if (this.status >= 500 || this.status === 0) {
@@ -25,6 +25,10 @@ export class ApiError extends Error {
     }
     return this.hint ? `${text} (${this.hint})` : text;
   }
+}
+
+function sentence(text) {
+  return /[.!?)]$/.test(text) ? text : `${text}.`;
 }
 
 export const auth = {
