@@ -35,6 +35,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
 ]
 PASSWORD = "browser-pass-123!"
+TIMEOUT_MS = 20_000
+"""How long a step may wait for the page (generous: CI machines can be slow and busy)."""
 _CREDENTIAL_VARS = (
     "GEMINI_API_KEY",
     "GOOGLE_API_KEY",
@@ -169,7 +171,11 @@ class PageProblems:
 
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=TIMEOUT_MS)
     context = browser.new_context(viewport={"width": 1280, "height": 860})
+    context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     problems = PageProblems()
     page.on("pageerror", lambda exc: problems.errors.append(f"page error: {exc}"))

@@ -322,3 +322,67 @@ def keyless_server(tmp_path: Path, chromium_path: str) -> Iterator[Served]:
         yield served
     finally:
         served.stop()
+
+
+HOSTILE_MARKDOWN = [
+    '<img src=x onerror="window.__xss=1">',
+    "<script>window.__xss=2</script>",
+    "[a](javascript:window.__xss=3) [b]( JAVASCRIPT:alert(1) ) [c](data:text/html,<b>x</b>)",
+    "**<svg onload=window.__xss=4>** _<a href=javascript:x>y</a>_ `<b>code</b>`",
+    "> <iframe src=javascript:window.__xss=5>\n> quoted",
+    "- <style>body{display:none}</style>\n- item ![img](x onerror=alert(1))",
+    "```\n</code></pre><script>window.__xss=6</script>\n```",
+    "# <h1 onclick=x>title</h1>\n\n1. one\n2. <form action=//evil><input></form>",
+    "https://example.org/<script>window.__xss=7</script>",
+    "&lt;script&gt; &amp; &#60;img src=x onerror=alert(1)&#62;",
+]
+ALLOWED_TAGS = {
+    "P", "BR", "STRONG", "EM", "DEL", "CODE", "PRE", "DIV", "SPAN", "A", "UL", "OL", "LI",
+    "BLOCKQUOTE", "HR", "H3", "H4", "H5", "H6",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"href", "target", "rel", "start", "class", "data-language"}
+
+
+def test_the_markdown_renderer_builds_only_whitelisted_elements(page: Page, server: Served) -> None:
+    page.goto(server.url + "/")
+    for source in HOSTILE_MARKDOWN:
+        found = page.evaluate(
+            """async (source) => {
+                const { renderMarkdown } = await import("/static/js/markdown.js");
+                const box = document.createElement("div");
+                box.append(renderMarkdown(source));
+                const elements = [...box.querySelectorAll("*")];
+                return {
+                    tags: elements.map((e) => e.tagName),
+                    attributes: elements.flatMap((e) => e.getAttributeNames()),
+                    hrefs: elements.filter((e) => e.href).map((e) => e.href),
+                    text: box.textContent,
+                };
+            }""",
+            source,
+        )
+        assert set(found["tags"]) <= ALLOWED_TAGS, (source, found)
+        assert set(found["attributes"]) <= ALLOWED_ATTRIBUTES, (source, found)
+        assert all(h.startswith(("http://", "https://", "mailto:")) for h in found["hrefs"])
+        assert "<" not in source or "<" in found["text"], (source, found)  # shown, not parsed
+    assert page.evaluate("window.__xss") is None
+
+
+def test_a_limit_answer_from_the_server_is_readable(page: Page, server: Served) -> None:
+    """The page's handling of a 429 (the per-user limits answer it with a JSON error and
+    Retry-After): the chat request is answered by the browser here, as the server would."""
+    register(page, server, email())
+    page.route(
+        "**/api/v1/chat*",
+        lambda route: route.fulfill(
+            status=429,
+            headers={"Retry-After": "30", "Content-Type": "application/json"},
+            body='{"error": {"code": "rate_limited", "message": "too many chat requests",'
+            ' "hint": null}}',
+        ),
+    )
+    ask(page, "hello")
+    error = page.locator("#chat-error")
+    expect(error).to_have_text("Limit reached: too many chat requests. Try again in 30 s.")
+    expect(page.locator("#send")).to_be_enabled()
+    shot(page, "errors", "limit")
