@@ -1,4 +1,4 @@
-"""`fast-genai --help` stays fast because heavy libraries load lazily (checked by imports, not time)."""
+"""`fast-genai --help` stays fast: heavy libraries load lazily (checked by imports, not time)."""
 
 from __future__ import annotations
 
