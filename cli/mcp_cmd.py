@@ -74,11 +74,11 @@ def _http_server(
     """The standalone HTTP server, or ``MissingCredential`` when no token is configured."""
     from functools import partial
 
+    from agent.summary_model import LazySummaryModel
     from cli import render
     from mcp_server import http
     from mcp_server.auth import StaticTokenVerifier
     from mcp_server.settings import McpSettings
-    from mcp_server.summary_model import LazySummaryModel
     from tools.errors import MissingCredential
 
     settings = McpSettings()

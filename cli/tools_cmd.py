@@ -87,7 +87,14 @@ def call_tool(
     results: list[BaseModel] = []
 
     async def run() -> None:  # returns nothing: asyncio.run would repr a large result
-        results.append(await spec.func(ctx, **kwargs))
+        if spec.credential != "model":
+            results.append(await spec.func(ctx, **kwargs))
+            return
+        from agent.summary_model import LazySummaryModel
+
+        async with LazySummaryModel() as provider:
+            ctx.summary_model = await provider.get()
+            results.append(await spec.func(ctx, **kwargs))
 
     try:
         asyncio.run(run())

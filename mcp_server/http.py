@@ -23,10 +23,10 @@ from starlette.requests import Request
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from agent.summary_model import LazySummaryModel
 from mcp_server.auth import PRINCIPAL_SCOPE_KEY, BearerAuth, Principal, TokenVerifier
 from mcp_server.options import ToolFilter
 from mcp_server.server import RequestContext, build_server
-from mcp_server.summary_model import LazySummaryModel
 from tools.context import ToolContext
 from tools.errors import MissingCredential
 from tools.spec import ToolSpec

@@ -19,9 +19,9 @@ import mcp_types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 
+from agent.summary_model import LazySummaryModel
 from mcp_server import adapter, resources
 from mcp_server.options import ToolFilter
-from mcp_server.summary_model import LazySummaryModel
 from tools.context import ToolContext
 from tools.errors import ToolError
 from tools.spec import ToolSpec

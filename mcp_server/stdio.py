@@ -21,9 +21,9 @@ async def serve(
     """Serve the tools (the registry's, or ``specs``) on stdin/stdout until the client leaves."""
     from mcp.server.stdio import stdio_server
 
+    from agent.summary_model import LazySummaryModel
     from mcp_server.server import build_server, static_context
     from mcp_server.stdio_pipes import claimed_pipes, pipes_usable
-    from mcp_server.summary_model import LazySummaryModel
 
     async with AsyncExitStack() as stack:
         summary_model = await stack.enter_async_context(LazySummaryModel())
