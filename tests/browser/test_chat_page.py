@@ -33,8 +33,13 @@ def register(page: Page, server: Served, address: str) -> None:
     page.fill("#auth-email", address)
     page.fill("#auth-password", PASSWORD)
     page.click("#register")
-    expect(page.locator("#app")).to_be_visible()
+    ready(page)
     expect(page.locator("#who")).to_have_text(address)
+
+
+def ready(page: Page) -> None:
+    """The page is logged in, with its conversations and workspaces loaded."""
+    expect(page.locator("body[data-ready='true']")).to_have_count(1)
 
 
 def ask(page: Page, text: str) -> None:
@@ -94,6 +99,7 @@ def test_register_log_in_ask_and_see_the_answer_stream(
     expect(page.locator("#auth-message")).to_have_text("Wrong e-mail or password.")
     page.fill("#auth-password", PASSWORD)
     page.click("#login")
+    ready(page)
     expect(page.locator("#who")).to_have_text(address)
     shot(page, "chat", "logged-in")
 
@@ -174,6 +180,7 @@ def test_deny_a_write_after_a_reload(page: Page, server: Served, gemini: FakeGem
     card = page.locator(".tool-card[data-tool='create_file']")
     expect(card).to_have_attribute("data-state", "approval-requested")
     page.reload()  # the pending write comes back from the server, with its arguments
+    ready(page)
     expect(card).to_have_attribute("data-state", "approval-requested")
     expect(card.locator(".code-block").first).to_contain_text('"path": "denied.txt"')
     gemini.script(Reply.text("Understood, I did not write it."))
@@ -214,6 +221,7 @@ def test_stop_a_long_answer_then_reload_and_find_the_conversation(
     ask(page, "A short question")
     expect(page.locator(assistant(page))).to_contain_text("Short answer.")
     page.reload()
+    ready(page)
     items = page.locator("#conversations li")
     expect(items).to_have_count(2)
     expect(page.locator("#chat-title")).to_have_text("A short question")
@@ -236,6 +244,7 @@ def test_rename_and_delete_conversations(page: Page, server: Served, gemini: Fak
     expect(page.locator("#conversations li.current button.title")).to_have_text("My renamed chat")
     expect(page.locator("#chat-title")).to_have_text("My renamed chat")
     page.reload()
+    ready(page)
     expect(page.locator("#conversations li button.title")).to_have_text("My renamed chat")
 
     conversation_id = current_id(page)
@@ -386,3 +395,22 @@ def test_a_limit_answer_from_the_server_is_readable(page: Page, server: Served) 
     expect(error).to_have_text("Limit reached: too many chat requests. Try again in 30 s.")
     expect(page.locator("#send")).to_be_enabled()
     shot(page, "errors", "limit")
+
+
+def test_leaving_a_streaming_conversation_keeps_its_answer_out_of_the_next(
+    page: Page, server: Served, gemini: FakeGemini
+) -> None:
+    register(page, server, email())
+    gemini.script(Reply.text(" ".join(f"part{i}" for i in range(200)), chunks=100, delay=0.1))
+    ask(page, "A long answer please")
+    expect(page.locator(assistant(page))).to_contain_text("part3")
+    page.click("#new-chat")
+    expect(page.locator("#chat-title")).to_have_text("New chat")
+    page.wait_for_timeout(800)  # chunks still in flight must not land in the new chat
+    expect(page.locator("#messages .message-item")).to_have_count(0)
+    expect(page.locator("#send")).to_be_enabled()
+    expect(page.locator("#stop")).to_be_hidden()
+    # leaving closed the stream, which stopped the run; what was said is kept
+    page.locator("#conversations li button.title", has_text="A long answer please").click()
+    expect(page.locator(assistant(page))).to_contain_text("part0")
+    expect(page.locator(assistant(page)).locator(".note.stopped")).to_be_visible()

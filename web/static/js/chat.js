@@ -17,6 +17,7 @@ export class Chat {
     this.messages = [];
     this.nodes = new Map(); // message -> its element
     this.controller = null;
+    this.view = 0;
   }
 
   get busy() {
@@ -57,7 +58,9 @@ export class Chat {
   }
 
   reset(id = newId()) {
+    this.view += 1; // a stream of the previous view no longer touches the screen
     this.abortStream();
+    this.setBusy(false);
     clearTimeout(this.watchTimer);
     $("stop").hidden = true;
     this.id = id;
@@ -115,6 +118,8 @@ export class Chat {
     this.controller = controller;
     this.setBusy(true);
     const answer = assistantMessage();
+    const view = this.view;
+    const here = () => view === this.view;
     let shown = false;
     try {
       const response = await request("POST", "/chat", {
@@ -128,14 +133,20 @@ export class Chat {
       shown = true;
       this.render(answer);
       this.status("Answering…");
+      let first = true;
       for await (const chunk of uiChunks(response)) {
+        if (!here()) break;
         const { changed, data } = applyChunk(this.messages, answer, chunk);
-        if (data && data.type === "data-conversation") await this.refreshConversation();
+        // stored by now: list it (and its title) while the answer streams; again at its end
+        if (first || data?.type === "data-conversation") await this.refreshConversation();
+        first = false;
         for (const m of changed) this.render(m);
       }
-      this.status("");
+      if (here()) this.status("");
     } catch (exc) {
-      if (exc.name === "AbortError") {
+      if (!here()) {
+        // the user moved to another conversation: nothing to show
+      } else if (exc.name === "AbortError") {
         if (shown) answer.notes.push({ kind: "stopped", text: "Stopped." });
         this.status("Stopped.");
       } else {
@@ -147,10 +158,12 @@ export class Chat {
         if (p.state === "streaming") p.state = "done";
       });
       if (this.controller === controller) this.controller = null;
-      this.setBusy(false);
-      if (shown) this.render(answer);
-      this.rerenderApprovals();
-      await this.refreshConversation();
+      if (here()) {
+        this.setBusy(false);
+        if (shown) this.render(answer);
+        this.rerenderApprovals();
+        await this.refreshConversation();
+      }
     }
   }
 

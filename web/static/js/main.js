@@ -49,8 +49,10 @@ async function openConversation(id) {
 }
 
 function newChat() {
+  const leaving = chat.busy;
   chat.reset();
   conversations.select(null);
+  if (leaving) conversations.load().catch(showError); // the left answer's final state
   setHash(null);
   $("prompt").focus();
 }
@@ -72,6 +74,7 @@ async function loadWorkspaces() {
 async function enter() {
   $("auth").hidden = true;
   $("app").hidden = false;
+  $("send").disabled = true; // until the conversations and workspaces are loaded
   try {
     const me = await call("GET", "/users/me");
     $("who").textContent = me.email;
@@ -84,10 +87,13 @@ async function enter() {
   const id = hashConversation();
   if (id) await openConversation(id);
   else newChat();
+  $("send").disabled = false;
+  document.body.dataset.ready = "true";
 }
 
 function leave(message = "") {
   auth.token = null;
+  delete document.body.dataset.ready;
   chat.reset();
   $("app").hidden = true;
   $("auth").hidden = false;
@@ -137,7 +143,7 @@ $("composer").addEventListener("submit", async (event) => {
   event.preventDefault();
   const prompt = $("prompt");
   const text = prompt.value.trim();
-  if (!text || chat.busy) return;
+  if (!text || chat.busy || $("send").disabled) return;
   prompt.value = "";
   await chat.send(text, $("workspace").value).catch(showError);
 });
