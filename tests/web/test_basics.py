@@ -168,3 +168,22 @@ async def test_null_in_a_user_update_changes_nothing(
     response = await client.patch("/api/v1/users/me", json={"email": None}, headers=alice.headers)
     assert response.status_code == 200
     assert response.json()["email"] == alice.email
+
+
+async def test_cors_origins_are_configurable(web_settings: WebSettings) -> None:
+    from web.app import create_app
+
+    settings = web_settings.model_copy(update={"cors_origins": ["http://ui.example"]})
+    app = create_app(settings, tools=())
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        preflight = {"Access-Control-Request-Method": "POST"}
+        allowed = await client.options(
+            "/api/v1/chat", headers={"Origin": "http://ui.example", **preflight}
+        )
+        assert allowed.headers["access-control-allow-origin"] == "http://ui.example"
+        other = await client.options(
+            "/api/v1/chat", headers={"Origin": "http://evil.example", **preflight}
+        )
+        assert "access-control-allow-origin" not in other.headers
+    await app.state.web.db.close()
