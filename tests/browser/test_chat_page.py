@@ -414,3 +414,37 @@ def test_leaving_a_streaming_conversation_keeps_its_answer_out_of_the_next(
     page.locator("#conversations li button.title", has_text="A long answer please").click()
     expect(page.locator(assistant(page))).to_contain_text("part0")
     expect(page.locator(assistant(page)).locator(".note.stopped")).to_be_visible()
+
+
+def test_two_writes_in_one_answer_are_decided_together(
+    page: Page, server: Served, gemini: FakeGemini
+) -> None:
+    register(page, server, email())
+    gemini.script(
+        Reply.calls(
+            ("create_file", {"path": "yes.txt", "content": "approved"}),
+            ("create_file", {"path": "no.txt", "content": "denied"}),
+        )
+    )
+    ask(page, "Create yes.txt and no.txt")
+    cards = page.locator(".tool-card[data-tool='create_file']")
+    expect(cards).to_have_count(2)
+    yes = cards.filter(has_text="yes.txt")
+    no = cards.filter(has_text="no.txt")
+    expect(yes).to_have_attribute("data-state", "approval-requested")
+    expect(no).to_have_attribute("data-state", "approval-requested")
+    sent = len(gemini.requests)
+    yes.locator("button.approve").click()
+    expect(yes).to_have_attribute("data-state", "approval-responded")
+    page.wait_for_timeout(300)
+    assert len(gemini.requests) == sent  # nothing is sent until both are decided
+
+    gemini.script(Reply.text("Wrote yes.txt; skipped no.txt."))
+    no.locator("button.deny").click()
+    expect(yes).to_have_attribute("data-state", "output-available")
+    expect(no).to_have_attribute("data-state", "output-denied")
+    expect(page.locator(assistant(page))).to_contain_text("skipped no.txt")
+    shot(page, "approval", "two")
+    main = server.workspaces["main"]
+    assert (main / "yes.txt").read_text() == "approved"
+    assert not (main / "no.txt").exists()
