@@ -433,17 +433,19 @@ def test_two_writes_in_one_answer_are_decided_together(
     no = cards.filter(has_text="no.txt")
     expect(yes).to_have_attribute("data-state", "approval-requested")
     expect(no).to_have_attribute("data-state", "approval-requested")
-    sent = len(gemini.requests)
+    chat_posts: list[str] = []
+    page.on("request", lambda r: chat_posts.append(r.url) if "/api/v1/chat" in r.url else None)
     yes.locator("button.approve").click()
     expect(yes).to_have_attribute("data-state", "approval-responded")
     page.wait_for_timeout(300)
-    assert len(gemini.requests) == sent  # nothing is sent until both are decided
+    assert chat_posts == []  # nothing is sent until both are decided
 
     gemini.script(Reply.text("Wrote yes.txt; skipped no.txt."))
     no.locator("button.deny").click()
     expect(yes).to_have_attribute("data-state", "output-available")
     expect(no).to_have_attribute("data-state", "output-denied")
     expect(page.locator(assistant(page))).to_contain_text("skipped no.txt")
+    assert len(chat_posts) == 1  # one request carried both decisions
     shot(page, "approval", "two")
     main = server.workspaces["main"]
     assert (main / "yes.txt").read_text() == "approved"
