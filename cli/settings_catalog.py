@@ -17,8 +17,9 @@ def settings_classes() -> list[type[BaseSettings]]:
     from agent.settings import AgentSettings
     from mcp_server.settings import McpSettings
     from tools.settings import ToolSettings
+    from web.settings import WebSettings
 
-    return [ToolSettings, AgentSettings, McpSettings]
+    return [ToolSettings, AgentSettings, McpSettings, WebSettings]
 
 
 @dataclass(frozen=True)
@@ -66,14 +67,16 @@ def _default(field: FieldInfo) -> str:
     if field.default_factory is not None:
         return _describe_factory(field.default_factory)
     value: Any = field.default
-    return "(unset)" if value is None else str(value)
+    if value is None:
+        return "(unset)"
+    return "(none)" if value in ([], {}, ()) else str(value)
 
 
 def _describe_factory(factory: Any) -> str:
+    if isinstance(factory, type) or getattr(factory, "__name__", "") == "<lambda>":
+        return "(none)" if not factory() else str(factory())  # dict, list, a literal lambda
     doc = (getattr(factory, "__doc__", None) or "").strip()
-    if doc:
-        return doc.splitlines()[0].rstrip(".")
-    return "(computed)"
+    return doc.splitlines()[0].rstrip(".") if doc else "(computed)"
 
 
 def markdown_table() -> str:

@@ -77,3 +77,8 @@ def test_readme_configuration_table_matches_the_code() -> None:
         "`uv run python -c 'from cli.settings_catalog import markdown_table as t; print(t())'`"
     )
     assert len(catalog()) >= 10
+
+
+def test_every_setting_is_documented() -> None:
+    undocumented = [info.key for info in catalog().values() if not info.description.strip()]
+    assert not undocumented, f"settings without a description: {undocumented}"

@@ -31,6 +31,7 @@ def normalise_database_url(url: str) -> str:
 
 
 def default_database_url() -> str:
+    """SQLite file fast-genai.db in the data dir."""
     data_dir = ToolSettings().data_dir
     return f"sqlite+aiosqlite:///{data_dir / 'fast-genai.db'}"
 
@@ -64,7 +65,7 @@ class WebSettings(AppSettings):
         description="Signs login tokens; generated into the data dir on first start if unset.",
     )
     workspaces: Annotated[dict[str, str], NoDecode] = Field(
-        default_factory=lambda: {"default": "."},
+        default_factory=lambda: {"default": "."},  # the current directory, as "default"
         description="Named workspace roots, as name=path,name2=path2; the first is the default.",
     )
     workspace_readers: Annotated[dict[str, str], NoDecode] = Field(
@@ -77,9 +78,15 @@ class WebSettings(AppSettings):
     max_body_bytes: int = Field(
         default=1_000_000, ge=1024, description="Largest request body accepted, in bytes."
     )
-    jwt_lifetime_seconds: int = Field(default=7 * 24 * 3600, ge=60)
-    sse_ping_seconds: float = Field(default=15.0, gt=0)
-    run_timeout_seconds: float = Field(default=600.0, gt=0)
+    jwt_lifetime_seconds: int = Field(
+        default=7 * 24 * 3600, ge=60, description="How long a login (JWT) token is valid, seconds."
+    )
+    sse_ping_seconds: float = Field(
+        default=15.0, gt=0, description="Keep-alive comment interval on streamed answers, seconds."
+    )
+    run_timeout_seconds: float = Field(
+        default=600.0, gt=0, description="A chat run still going after this long is cancelled."
+    )
     shared_credentials: bool = Field(
         default=False,
         description="Let every user's tools use the server's own GITHUB_TOKEN, NOTION_TOKEN, "
