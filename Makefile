@@ -13,7 +13,7 @@ $(UV):
 	$(UV) sync --frozen
 
 run: .venv-ready
-	$(UV) run --frozen fast-genai tools list
+	$(UV) run --frozen fast-genai serve
 
 test: .venv-ready
 	$(UV) run --frozen pytest
