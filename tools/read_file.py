@@ -35,6 +35,10 @@ class ReadFileResult(BaseModel):
     notes: list[str] = Field(default_factory=list, description="Encoding guesses, cut lines.")
 
 
+INLINE_READ_BYTES = 64 * 1024
+"""Files up to this size are read on the event loop; larger ones in a worker thread."""
+
+
 async def read_file(
     ctx: ToolContext,
     path: Annotated[str, Field(description="File path relative to the workspace root.")],
@@ -64,6 +68,13 @@ async def read_file(
         max_bytes=ctx.settings.max_read_bytes,
         max_lines=ctx.settings.max_read_lines,
     )
+    try:
+        info = resolved.stat()
+        small = stat.S_ISREG(info.st_mode) and info.st_size <= INLINE_READ_BYTES
+    except OSError:
+        small = False  # let the read itself report the problem
+    if small:  # a thread hop costs more than reading a small file
+        return request.read(str(resolved))
     return await anyio.to_thread.run_sync(request.read, str(resolved))
 
 
