@@ -47,7 +47,7 @@ def serve(
     try:
         settings = WebSettings(**overrides)  # type: ignore[arg-type]
         upgrade(settings.database_url)
-        app = create_app(settings)
+        app = create_app(settings, allowed_hosts=_public_hosts(host, port))
     except ToolError as exc:
         render.error(str(exc))
         raise typer.Exit(exit_codes.BAD_INPUT) from None
@@ -59,6 +59,13 @@ def serve(
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s:     %(name)s %(message)s")
     # fast_genai.web.access logs each request with its duration; uvicorn's own line is redundant
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
+
+
+def _public_hosts(host: str, port: int) -> list[str]:
+    """The Host values ``/mcp`` accepts besides loopback names: the address ``serve`` binds."""
+    if host in ("0.0.0.0", "::", "127.0.0.1", "localhost", "::1"):  # noqa: S104 - compared
+        return []
+    return [host, f"{host}:{port}"]
 
 
 @db_app.command("upgrade")

@@ -32,9 +32,17 @@ def create_app(
     tool_settings: ToolSettings | None = None,
     tools: Iterable[ToolSpec] | None = None,
     agent: Any = None,
+    allowed_hosts: Iterable[str] = (),
 ) -> FastAPI:
-    """The web app. ``tools`` defaults to the registry; ``agent`` to ``agent.build_agent``."""
-    from web.routes import approvals, chat, conversations, health, runs, tool_calls, users
+    """The web app. ``tools`` defaults to the registry; ``agent`` to ``agent.build_agent``.
+
+    ``allowed_hosts``: Host header values ``/mcp`` accepts beyond loopback names and
+    ``FAST_GENAI_MCP_ALLOWED_HOSTS`` (the address ``serve`` binds, for example).
+    """
+    from mcp_server.settings import McpSettings
+    from web.mcp_mount import mount_mcp
+    from web.routes import approvals, chat, conversations, health, runs, tokens, tool_calls, users
+    from web.routes import integrations as integrations_routes
 
     settings = settings or WebSettings()
     tool_settings = tool_settings or ToolSettings()
@@ -60,7 +68,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        async with mcp.lifespan():
+            yield
         await state.runs.drain()
         await state.db.close()
 
@@ -86,8 +95,17 @@ def create_app(
         conversations.router,
         chat.router,
         runs.router,
+        tokens.router,
+        integrations_routes.router,
     ):
         app.include_router(router, prefix=API)
+    mcp_settings = McpSettings()
+    mcp = mount_mcp(
+        app,
+        state,
+        allowed_hosts=[*mcp_settings.mcp_allowed_hosts, *allowed_hosts],
+        allowed_origins=[*mcp_settings.mcp_allowed_origins, *settings.cors_origins],
+    )
     install_page(app)
 
     if settings.cors_origins:

@@ -16,6 +16,7 @@ from fastapi_users.authentication import AuthenticationBackend, BearerTransport,
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
 from sqlalchemy import Select
 
+from web.access_tokens import token_backend
 from web.db import database
 from web.models import User
 
@@ -97,7 +98,7 @@ bearer = BearerTransport(tokenUrl="/api/v1/auth/jwt/login")
 jwt_backend: AuthenticationBackend[User, uuid.UUID] = AuthenticationBackend(
     name="jwt", transport=bearer, get_strategy=get_jwt_strategy
 )
-AUTH_BACKENDS = [jwt_backend]
+AUTH_BACKENDS = [jwt_backend, token_backend]
 
 fastapi_users = FastAPIUsers[User, uuid.UUID](get_user_manager, AUTH_BACKENDS)
 current_active_user = fastapi_users.current_user(active=True)

@@ -1,0 +1,67 @@
+"""``/mcp`` on the web app: the MCP server over streamable HTTP, authenticated by users' tokens.
+
+Each request carries ``Authorization: Bearer fg_...`` (a token from ``POST /api/v1/tokens``); the
+verifier maps it to its user and the tool context the web API's direct tool calls use for that
+user (their default workspace, or the first one they may use; their credentials; the database
+write record with ``actor`` = user id). A missing, unknown or revoked token gets 401 with
+``WWW-Authenticate``; a foreign ``Host``/``Origin`` 421/403 (DNS-rebinding protection).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from starlette.routing import Route
+
+from agent.summary_model import LazySummaryModel
+from mcp_server.auth import Principal
+from mcp_server.http import MCP_METHODS, McpHttpApp, create_mcp_app
+from web.access_tokens import user_for_token
+from web.context import tool_context
+from web.state import WebState
+
+log = logging.getLogger("fast_genai.web.mcp")
+
+MCP_PATH = "/mcp"
+
+
+@dataclass(frozen=True)
+class UserTokenVerifier:
+    """``TokenVerifier`` over the ``access_token`` table."""
+
+    state: WebState
+
+    async def verify(self, token: str) -> Principal | None:
+        user = await user_for_token(self.state.db, token)
+        if user is None:
+            return None
+        workspaces = self.state.workspaces
+        names = workspaces.names_for(user)
+        if not names:
+            log.warning("MCP: user %s may use no workspace; refusing the token", user.id)
+            return None
+        name = workspaces.default if workspaces.default in names else names[0]
+        return Principal(user_id=str(user.id), context=await tool_context(self.state, user, name))
+
+
+def mount_mcp(
+    app: FastAPI,
+    state: WebState,
+    *,
+    allowed_hosts: Sequence[str] = (),
+    allowed_origins: Sequence[str] = (),
+) -> McpHttpApp:
+    """Serve MCP at ``/mcp``; the caller enters the returned app's ``lifespan()``."""
+    mcp = create_mcp_app(
+        UserTokenVerifier(state),
+        specs=state.tools.values(),
+        allowed_hosts=allowed_hosts,
+        allowed_origins=allowed_origins,
+        summary_model=LazySummaryModel(),
+    )
+    route = Route(MCP_PATH, endpoint=mcp.endpoint, methods=MCP_METHODS, include_in_schema=False)
+    app.router.routes.append(route)
+    return mcp

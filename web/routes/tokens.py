@@ -1,0 +1,104 @@
+"""The current user's long-lived access tokens: create (shown once), list, revoke.
+
+A token authenticates the API (``Authorization: Bearer fg_...``, wherever a login token works)
+and the MCP endpoint ``/mcp``. Listing shows names and dates, never a token or its hash.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from tools.errors import Conflict, NotFound
+from web.access_tokens import aware, new_token, token_hash
+from web.models import AccessToken
+from web.state import StateDep
+from web.users import CurrentUser
+
+router = APIRouter(tags=["tokens"])
+
+MAX_TOKENS_PER_USER = 100
+
+
+class TokenCreate(BaseModel):
+    name: str = Field(
+        min_length=1,
+        max_length=200,
+        pattern=r"\S",
+        description="What the token is for, e.g. 'laptop CLI'.",
+    )
+
+
+class TokenView(BaseModel):
+    id: uuid.UUID
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+    @classmethod
+    def of(cls, row: AccessToken) -> TokenView:
+        used = row.last_used_at
+        return cls(
+            id=row.id,
+            name=row.name,
+            created_at=aware(row.created_at),
+            last_used_at=None if used is None else aware(used),
+        )
+
+
+class TokenCreated(TokenView):
+    token: str = Field(description="The token itself: shown only now, store it safely.")
+
+
+@router.post("/tokens", status_code=201)
+async def create_token(body: TokenCreate, state: StateDep, user: CurrentUser) -> TokenCreated:
+    """Create a token; the answer is the only time the token itself is shown."""
+    token = new_token()
+    async with state.db.write() as session:
+        count = (
+            await session.execute(
+                select(func.count())
+                .select_from(AccessToken)
+                .where(col(AccessToken.user_id) == user.id)
+            )
+        ).scalar_one()
+        if count >= MAX_TOKENS_PER_USER:
+            raise Conflict(
+                f"you have {count} access tokens, the most allowed",
+                hint="revoke unused ones with DELETE /api/v1/tokens/{id}",
+            )
+        row = AccessToken(user_id=user.id, name=body.name.strip(), token_hash=token_hash(token))
+        session.add(row)
+        await session.flush()
+        view = TokenView.of(row)
+    return TokenCreated(**view.model_dump(), token=token)
+
+
+@router.get("/tokens")
+async def list_tokens(state: StateDep, user: CurrentUser) -> list[TokenView]:
+    """Your tokens (newest first): name, when created, when last used."""
+    async with state.db.sessions() as session:
+        rows = (
+            await session.execute(
+                select(AccessToken)
+                .where(col(AccessToken.user_id) == user.id)
+                .order_by(col(AccessToken.created_at).desc())
+            )
+        ).scalars()
+        return [TokenView.of(row) for row in rows]
+
+
+@router.delete("/tokens/{token_id}", status_code=204)
+async def revoke_token(token_id: uuid.UUID, state: StateDep, user: CurrentUser) -> Response:
+    """Revoke a token: requests carrying it fail from now on."""
+    async with state.db.write() as session:
+        row = await session.get(AccessToken, token_id)
+        if row is None or row.user_id != user.id:
+            raise NotFound(f"you have no access token {token_id}")
+        await session.delete(row)
+    return Response(status_code=204)
