@@ -1,0 +1,176 @@
+"""``/mcp`` on the web app (uvicorn on loopback) through the SDK's real streamable HTTP client:
+users' access tokens authenticate it, each user acts in their own workspace, a revoked or wrong
+token gets 401 with ``WWW-Authenticate``, and foreign Host names are refused."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import httpx2
+import mcp_types as types
+import pytest
+from fastapi import FastAPI
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
+
+from tests.mcp_http_server import serve_on_loopback
+from tests.web.conftest import Person, register
+from tools.registry import TOOLS
+from web.settings import WebSettings
+
+pytestmark = pytest.mark.anyio
+
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"},
+    },
+}
+ACCEPT = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+
+
+@pytest.fixture
+def web_settings(database_url: str, workspace: Path, tmp_path: Path) -> WebSettings:
+    """Two workspaces: Bob may use only "shared", Alice only "alices"."""
+    alices = tmp_path / "alices"
+    alices.mkdir()
+    (alices / "diary.txt").write_text("alice's own file\n")
+    (workspace / "notes.txt").write_text("shared notes\n")
+    return WebSettings(
+        database_url=database_url,
+        secret_key="test-secret-key-for-jwt-signing-0123456789",
+        workspaces={"shared": str(workspace), "alices": str(alices)},
+        workspace_readers={"shared": "bob@example.org", "alices": "alice@example.org"},
+    )
+
+
+@pytest.fixture
+def base(app: FastAPI) -> Iterator[str]:
+    with serve_on_loopback(app) as url:
+        yield url
+
+
+@pytest.fixture
+async def api(base: str) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        yield http
+
+
+async def token_for(api: httpx.AsyncClient, person: Person) -> tuple[str, str]:
+    response = await api.post("/api/v1/tokens", json={"name": "mcp"}, headers=person.headers)
+    assert response.status_code == 201, response.text
+    return response.json()["id"], response.json()["token"]
+
+
+@asynccontextmanager
+async def connect(url: str, token: str) -> AsyncIterator[Client]:
+    async with (
+        httpx2.AsyncClient(headers={"authorization": f"Bearer {token}"}, timeout=30) as http,
+        Client(streamable_http_client(url, http_client=http)) as client,
+    ):
+        yield client
+
+
+def text_of(result: types.CallToolResult) -> str:
+    return "\n".join(c.text for c in result.content if isinstance(c, types.TextContent))
+
+
+async def test_tools_listed_and_called_as_the_tokens_user(
+    api: httpx.AsyncClient, base: str, tmp_path: Path, workspace: Path
+) -> None:
+    alice = await register(api, "alice@example.org")
+    bob = await register(api, "bob@example.org")
+    _, alices_token = await token_for(api, alice)
+    _, bobs_token = await token_for(api, bob)
+    async with connect(base + "/mcp", alices_token) as client:
+        names = {tool.name for tool in (await client.list_tools()).tools}
+        assert names == {spec.name for spec in TOOLS}
+        diary = await client.call_tool("read_file", {"path": "diary.txt"})
+        assert not diary.is_error, text_of(diary)
+        assert diary.structured_content is not None
+        assert "alice's own file" in text_of(diary)
+        notes = await client.call_tool("read_file", {"path": "notes.txt"})
+        assert notes.is_error  # the shared workspace is not Alice's
+        made = await client.call_tool("create_file", {"path": "made.txt", "content": "hi"})
+        assert not made.is_error, text_of(made)
+    assert (tmp_path / "alices" / "made.txt").read_text() == "hi"
+    async with connect(base + "/mcp", bobs_token) as client:
+        notes = await client.call_tool("read_file", {"path": "notes.txt"})
+        assert not notes.is_error and "shared notes" in text_of(notes)
+        diary = await client.call_tool("read_file", {"path": "diary.txt"})
+        assert diary.is_error
+    assert not (workspace / "made.txt").exists()
+
+
+async def test_no_wrong_or_jwt_tokens_are_401(api: httpx.AsyncClient, base: str) -> None:
+    alice = await register(api, "alice@example.org")
+    url = base + "/mcp"
+    missing = await api.post(url, json=INIT, headers=ACCEPT)
+    assert missing.status_code == 401
+    assert missing.headers["www-authenticate"] == 'Bearer realm="fast-genai"'
+    for authorization in (
+        "Bearer fg_" + "x" * 43,
+        "Bearer nonsense",
+        alice.headers["Authorization"],
+    ):
+        wrong = await api.post(url, json=INIT, headers={**ACCEPT, "authorization": authorization})
+        assert wrong.status_code == 401, authorization
+        assert 'error="invalid_token"' in wrong.headers["www-authenticate"]
+
+
+async def test_a_revoked_token_fails_at_once(api: httpx.AsyncClient, base: str) -> None:
+    alice = await register(api, "alice@example.org")
+    token_id, token = await token_for(api, alice)
+    url = base + "/mcp"
+    async with connect(url, token) as client:
+        assert (await client.call_tool("read_file", {"path": "diary.txt"})).is_error is False
+    revoked = await api.delete(f"/api/v1/tokens/{token_id}", headers=alice.headers)
+    assert revoked.status_code == 204
+    response = await api.post(
+        url, json=INIT, headers={**ACCEPT, "authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 401
+    assert 'error="invalid_token"' in response.headers["www-authenticate"]
+    with pytest.raises(BaseException) as caught:
+        async with connect(url, token) as client:
+            await client.list_tools()
+    leaves = [caught.value]
+    while any(isinstance(leaf, BaseExceptionGroup) for leaf in leaves):
+        leaves = [
+            inner
+            for leaf in leaves
+            for inner in (leaf.exceptions if isinstance(leaf, BaseExceptionGroup) else [leaf])
+        ]
+    assert any(isinstance(leaf, MCPError) for leaf in leaves), leaves
+
+
+async def test_a_token_used_over_mcp_shows_its_last_use(api: httpx.AsyncClient, base: str) -> None:
+    alice = await register(api, "alice@example.org")
+    _, token = await token_for(api, alice)
+    async with connect(base + "/mcp", token) as client:
+        await client.list_tools()
+    [row] = (await api.get("/api/v1/tokens", headers=alice.headers)).json()
+    assert row["last_used_at"] is not None
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [({"host": "evil.example"}, 421), ({"origin": "http://evil.example"}, 403)],
+)
+async def test_dns_rebinding_is_refused(
+    api: httpx.AsyncClient, base: str, headers: dict[str, str], status: int
+) -> None:
+    alice = await register(api, "alice@example.org")
+    _, token = await token_for(api, alice)
+    response = await api.post(
+        base + "/mcp", json=INIT, headers={**ACCEPT, "authorization": f"Bearer {token}", **headers}
+    )
+    assert response.status_code == status
