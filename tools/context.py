@@ -6,7 +6,7 @@ surface builds one context per process (CLI, MCP stdio) or per request (web, MCP
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -35,6 +35,13 @@ class Credentials:
     jira_username: str | None = None
     jira_api_token: SecretStr | None = None
     jira_personal_token: SecretStr | None = None
+    setup: Mapping[str, str] = field(default_factory=dict, hash=False)
+    """How to provide a missing credential, per service ("github", "notion", "jira"), where it
+    differs from the local settings (the web server names its integrations route)."""
+
+    def hint(self, service: str, default: str) -> str:
+        """What to tell a user whose ``service`` credential is missing."""
+        return self.setup.get(service, default)
 
     @classmethod
     def from_settings(cls, settings: ToolSettings) -> Credentials:

@@ -66,7 +66,10 @@ async def create_github_file(
     file_path = _file_path(path)
     token = ctx.credentials.github_token
     if token is None:
-        raise MissingCredential("create_github_file needs a GitHub token", hint="set GITHUB_TOKEN")
+        raise MissingCredential(
+            "create_github_file needs a GitHub token",
+            hint=ctx.credentials.hint("github", "set GITHUB_TOKEN"),
+        )
     base_url = ctx.settings.github_api_url.rstrip("/")
     body: dict[str, Any] = {
         "message": message,

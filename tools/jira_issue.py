@@ -196,7 +196,9 @@ def _extra_fields(pairs: list[str]) -> dict[str, Any]:
 def _credentials(creds: Credentials, url: str | None) -> tuple[str, dict[str, Any]]:
     server = (creds.jira_url or url or "").rstrip("/")
     if not server:
-        raise MissingCredential("create_jira_issue needs the Jira address", hint="set JIRA_URL")
+        raise MissingCredential(
+            "create_jira_issue needs the Jira address", hint=creds.hint("jira", "set JIRA_URL")
+        )
     if creds.jira_personal_token is not None:
         return server, {"token_auth": creds.jira_personal_token.get_secret_value()}
     if creds.jira_username and creds.jira_api_token is not None:
@@ -205,7 +207,9 @@ def _credentials(creds: Credentials, url: str | None) -> tuple[str, dict[str, An
         }
     raise MissingCredential(
         "create_jira_issue needs Jira credentials",
-        hint="set JIRA_USERNAME and JIRA_API_TOKEN (Cloud) or JIRA_PERSONAL_TOKEN (Server)",
+        hint=creds.hint(
+            "jira", "set JIRA_USERNAME and JIRA_API_TOKEN (Cloud) or JIRA_PERSONAL_TOKEN (Server)"
+        ),
     )
 
 

@@ -72,7 +72,10 @@ async def create_notion_page(
     parent_id, hinted = _parent(parent)
     token = ctx.credentials.notion_token
     if token is None:
-        raise MissingCredential("create_notion_page needs a Notion token", hint="set NOTION_TOKEN")
+        raise MissingCredential(
+            "create_notion_page needs a Notion token",
+            hint=ctx.credentials.hint("notion", "set NOTION_TOKEN"),
+        )
     nodes = markdown_to_blocks(content_markdown)
     total = count_blocks(nodes)
     icon_object = _icon(icon)

@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 from tools.context import Credentials, ToolContext
+from web import integrations
 from web.models import User
 from web.state import WebState
 from web.write_log import DatabaseWriteLog
 
 
-def tool_context(state: WebState, user: User, workspace: str | None) -> ToolContext:
-    """A context acting for ``user`` in the named workspace (the default when ``None``)."""
-    credentials = (
+async def user_credentials(state: WebState, user: User) -> Credentials:
+    """The user's stored integration credentials; for a service they have not stored, the
+    server's own only when the operator allows it (``FAST_GENAI_SHARED_CREDENTIALS``)."""
+    stored = await integrations.load(state.db, integrations.secret_box(state), user.id)
+    shared = (
         Credentials.from_settings(state.tool_settings)
         if state.settings.shared_credentials
-        else Credentials()
+        else None
     )
+    return integrations.credentials_for(stored, shared)
+
+
+async def tool_context(state: WebState, user: User, workspace: str | None) -> ToolContext:
+    """A context acting for ``user`` in the named workspace (the default when ``None``)."""
     return ToolContext(
         workspace=state.workspaces.get(workspace, user),
         settings=state.tool_settings,
-        credentials=credentials,
+        credentials=await user_credentials(state, user),
         actor=str(user.id),
         write_log=DatabaseWriteLog(state.db),
     )

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 
 from fastapi_users_db_sqlalchemy import SQLAlchemyBaseUserTableUUID
 from fastapi_users_db_sqlalchemy.generics import GUID
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, MetaData, Text
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, MetaData, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase
 from sqlmodel import Field, SQLModel
 
@@ -159,3 +159,22 @@ class Usage(SQLModel, table=True):
     input_tokens: int = 0
     output_tokens: int = 0
     created_at: datetime = _when()
+
+
+class IntegrationCredential(SQLModel, table=True):
+    """A user's credentials for one service (github, notion, jira), encrypted at rest.
+
+    ``secret`` is a Fernet token of the JSON fields (see ``web.secret_box``); nothing of the
+    value is stored in clear."""
+
+    __tablename__: ClassVar[str] = "integration_credential"
+    __table_args__ = (
+        UniqueConstraint("user_id", "service", name="uq_integration_credential_user_service"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: uuid.UUID = _user_fk(index=False)
+    service: str = Field(max_length=16)
+    secret: str = Field(sa_type=Text)
+    created_at: datetime = _when()
+    updated_at: datetime = _when()

@@ -95,6 +95,26 @@ class WebSettings(AppSettings):
     model: str | None = Field(
         default=None, description="Model name for chat and runs; the agent's default when unset."
     )
+    previous_secret_keys: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list,
+        description="Former secret keys (comma-separated), still accepted to decrypt stored "
+        "integration credentials until `fast-genai integrations rekey` re-encrypts them.",
+    )
+    rate_limit: str = Field(
+        default="20/minute",
+        description="Chat messages and runs one user may start, as COUNT/PERIOD (for example "
+        "'20/minute', '100/hour'; several separated by ';'); empty for no limit.",
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where rate-limit counters live: memory:// (one process) or "
+        "redis://HOST:PORT/DB (shared by several server instances).",
+    )
+    daily_token_quota: int = Field(
+        default=0,
+        ge=0,
+        description="Model tokens (input + output) one user may use per UTC day; 0 = unlimited.",
+    )
 
     @field_validator("database_url", mode="after")
     @classmethod
@@ -106,12 +126,26 @@ class WebSettings(AppSettings):
     def _split_mapping(cls, value: object) -> object:
         return _parse_workspaces(value)
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "previous_secret_keys", mode="before")
     @classmethod
     def _split_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
         return value
+
+    @field_validator("rate_limit", mode="after")
+    @classmethod
+    def _parse_rate_limit(cls, value: str) -> str:
+        from limits import parse_many
+
+        if value.strip():
+            try:
+                parse_many(value)
+            except ValueError:
+                raise ValueError(
+                    f"not a rate limit: {value!r} (write COUNT/PERIOD, e.g. 20/minute)"
+                ) from None
+        return value.strip()
 
     def resolved_secret(self, data_dir: Path | None = None) -> str:
         """The secret key: the setting, or the persisted generated one (created if missing)."""

@@ -41,6 +41,7 @@ class FakeGitHub(FakeService):
         self.commits = 0
         self.after_read: Callable[[], None] | None = None
         """Called after each contents read: lets a test change a file "underneath" a client."""
+        self.route("GET", r"/user", self.get_user)
         self.route("GET", r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)", self.get_repo)
         contents = r"/repos/(?P<owner>[^/]+)/(?P<repo>[^/]+)/contents/(?P<path>.+)"
         self.route("GET", contents, self.get_contents)
@@ -92,6 +93,9 @@ class FakeGitHub(FakeService):
             "url": f"{self.base_url}/repos/{full}/contents/{path}?ref={branch}",
             "html_url": f"https://github.com/{full}/blob/{branch}/{path}",
         }
+
+    def get_user(self, record: Recorded) -> Response:
+        return json_response(200, {"login": "octocat", "id": 1, "type": "User"})
 
     def get_repo(self, record: Recorded, owner: str, repo: str) -> Response:
         found = self._repo(owner, repo)

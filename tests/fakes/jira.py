@@ -69,6 +69,7 @@ class FakeJira(FakeService):
         ]
         self._ids = itertools.count(10000)
         self.route("GET", f"{_API}/serverInfo", self.server_info)
+        self.route("GET", f"{_API}/myself", self.myself)
         self.route("GET", f"{_API}/project/(?P<key>[^/]+)", self.get_project)
         self.route("GET", f"{_API}/field", self.get_fields)
         self.route("GET", f"{_API}/user/search", self.user_search)
@@ -95,6 +96,12 @@ class FakeJira(FakeService):
             return None
         return Response(
             "<html><body>Unauthorized (401)</body></html>", status_code=401, media_type="text/html"
+        )
+
+    def myself(self, record: Recorded, version: str) -> Response:
+        return json_response(
+            200,
+            {"accountId": "5b10ac8d82e05b22cc7d4eff", "emailAddress": self.user, "active": True},
         )
 
     def server_info(self, record: Recorded, version: str) -> Response:

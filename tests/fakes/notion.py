@@ -49,6 +49,7 @@ class FakeNotion(FakeService):
         self.databases: dict[str, list[str]] = {}
         self.data_sources: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1)
+        self.route("GET", r"/v1/users/me", self.get_me)
         self.route("POST", r"/v1/pages", self.create_page)
         self.route("GET", rf"/v1/pages/{_ID}", self.get_page)
         self.route("GET", rf"/v1/databases/{_ID}", self.get_database)
@@ -171,6 +172,11 @@ class FakeNotion(FakeService):
         }
 
     # -- endpoints ---------------------------------------------------------------------------
+
+    def get_me(self, record: Recorded) -> Response:
+        bot = {"owner": {"type": "workspace", "workspace": True}, "workspace_name": "Fake"}
+        me = {"object": "user", "id": dashed("f" * 32), "type": "bot", "name": "Fake bot"}
+        return json_response(200, {**me, "bot": bot})
 
     def create_page(self, record: Recorded) -> Response:
         body = record.json if isinstance(record.json, dict) else {}

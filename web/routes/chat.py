@@ -116,7 +116,7 @@ async def chat(
                 workspace=state.workspaces.get(workspace, user).name,
                 title=title_from(_text_of(new_turn)),
             )
-            ctx = tool_context(state, user, conversation.workspace)
+            ctx = await tool_context(state, user, conversation.workspace)
             stored = [] if created else await history.load(session, conversation.id)
             results = None
             if requested:

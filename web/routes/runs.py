@@ -183,7 +183,7 @@ async def _execute(
         conversation = await own_conversation(session, user, run_id, kind="run")
         messages = await history.load(session, run_id)
     options = conversation.options
-    ctx = tool_context(state, user, conversation.workspace)
+    ctx = await tool_context(state, user, conversation.workspace)
     recorder = Recorder(state, user, run_id, conversation.workspace, stored_count)
     # The provisional prompt is in the history already; the agent gets it as ``prompt``.
     base = messages[:stored_count]

@@ -1,0 +1,339 @@
+"""Per-user integration credentials: the API, encryption at rest, the optional check with the
+service, and tools running with the caller's own credentials (never another user's, never the
+server's unless the operator shares them). No response, row or log line holds a token in clear."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from tests.fakes.github import FakeGitHub
+from tests.fakes.jira import FakeJira
+from tests.fakes.notion import FakeNotion
+from tests.web.conftest import Person, register
+from tools.registry import TOOLS
+from tools.settings import ToolSettings
+from web.app import create_app
+from web.integrations import secret_box
+from web.settings import WebSettings
+
+pytestmark = pytest.mark.anyio
+
+ALICE_TOKEN = "ghp_alice_0123456789abcdefSECRET"
+SERVER_TOKEN = "ghp_server_0123456789abcdefSECRET"
+ARGS = {"repo": "octo/hello", "path": "docs/a.md", "content": "# A", "message": "Add a"}
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    fake = FakeGitHub(token=ALICE_TOKEN)
+    fake.add_repo("octo/hello")
+    with fake.running():
+        yield fake
+
+
+@pytest.fixture
+def notion() -> Iterator[FakeNotion]:
+    fake = FakeNotion(token="secret_notion_alice_SECRET")
+    with fake.running():
+        yield fake
+
+
+@pytest.fixture
+def jira() -> Iterator[FakeJira]:
+    fake = FakeJira(api_token="jira-api-token-SECRET", personal_token="jira-pat-SECRET")
+    with fake.running():
+        yield fake
+
+
+@pytest.fixture
+def tool_settings(github: FakeGitHub, notion: FakeNotion) -> ToolSettings:
+    """The server's settings: service URLs of the fakes, and a server GitHub token of its own."""
+    return ToolSettings(
+        github_api_url=github.base_url,
+        notion_api_url=notion.base_url,
+        github_token=SERVER_TOKEN,
+        upstream_attempts=1,
+    )
+
+
+async def _serve(
+    settings: WebSettings, tool_settings: ToolSettings
+) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
+    app = create_app(settings, tool_settings=tool_settings, tools=TOOLS)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        yield client, app
+    await app.state.web.db.close()
+
+
+@pytest.fixture
+async def served(
+    web_settings: WebSettings, tool_settings: ToolSettings
+) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
+    async for pair in _serve(web_settings, tool_settings):
+        yield pair
+
+
+@pytest.fixture
+def api(served: tuple[httpx.AsyncClient, FastAPI]) -> httpx.AsyncClient:
+    return served[0]
+
+
+async def _raw_rows(app: FastAPI) -> list[dict[str, Any]]:
+    async with app.state.web.db.sessions() as session:
+        result = await session.execute(text("SELECT * FROM integration_credential"))
+        return [dict(row) for row in result.mappings().all()]
+
+
+async def _write_github_file(api: httpx.AsyncClient, person: Person) -> httpx.Response:
+    held = await api.post(
+        "/api/v1/tools/create_github_file", json={"arguments": ARGS}, headers=person.headers
+    )
+    assert held.status_code == 202, held.text
+    approval = held.json()["approval"]["id"]
+    return await api.post(
+        f"/api/v1/approvals/{approval}", json={"approved": True}, headers=person.headers
+    )
+
+
+async def test_store_list_and_remove(api: httpx.AsyncClient) -> None:
+    alice = await register(api, "alice@example.org")
+    empty = await api.get("/api/v1/integrations", headers=alice.headers)
+    assert empty.status_code == 200
+    assert [(i["service"], i["set"], i["updated_at"]) for i in empty.json()] == [
+        ("github", False, None),
+        ("notion", False, None),
+        ("jira", False, None),
+    ]
+    stored = await api.put(
+        "/api/v1/integrations/github", json={"token": ALICE_TOKEN}, headers=alice.headers
+    )
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["set"] is True and stored.json()["updated_at"]
+    jira = await api.put(
+        "/api/v1/integrations/jira",
+        json={"url": "https://jira.example.org/", "personal_token": "jira-pat-SECRET"},
+        headers=alice.headers,
+    )
+    assert jira.status_code == 200, jira.text
+    listed = (await api.get("/api/v1/integrations", headers=alice.headers)).json()
+    assert {i["service"]: i["set"] for i in listed} == {
+        "github": True,
+        "notion": False,
+        "jira": True,
+    }
+    assert all(i["updated_at"] for i in listed if i["set"])
+    removed = await api.delete("/api/v1/integrations/github", headers=alice.headers)
+    assert removed.status_code == 204
+    again = await api.delete("/api/v1/integrations/github", headers=alice.headers)
+    assert again.status_code == 204
+    listed = (await api.get("/api/v1/integrations", headers=alice.headers)).json()
+    assert {i["service"]: i["set"] for i in listed}["github"] is False
+    for response in (stored, jira, removed):
+        assert "SECRET" not in response.text
+
+
+async def test_each_user_sees_only_their_own(api: httpx.AsyncClient) -> None:
+    alice = await register(api, "alice@example.org")
+    bob = await register(api, "bob@example.org")
+    await api.put("/api/v1/integrations/notion", json={"token": "n-SECRET"}, headers=alice.headers)
+    listed = (await api.get("/api/v1/integrations", headers=bob.headers)).json()
+    assert not any(i["set"] for i in listed)
+    anonymous = await api.get("/api/v1/integrations")
+    assert anonymous.status_code == 401
+
+
+async def test_unknown_service_is_404(api: httpx.AsyncClient) -> None:
+    alice = await register(api, "alice@example.org")
+    put = await api.put("/api/v1/integrations/gitlab", json={"token": "x"}, headers=alice.headers)
+    assert put.status_code == 404
+    assert put.json()["error"]["code"] == "not_found"
+    assert "github, notion, jira" in put.json()["error"]["hint"]
+    gone = await api.delete("/api/v1/integrations/gitlab", headers=alice.headers)
+    assert gone.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("service", "body", "problem"),
+    [
+        ("github", {}, "token"),
+        ("github", {"token": ""}, "token"),
+        ("notion", {"token": "t", "extra": 1}, "extra"),
+        ("jira", {"personal_token": "p"}, "url"),
+        ("jira", {"url": "jira.example.org", "personal_token": "p"}, "url"),
+        ("jira", {"url": "https://j.example.org"}, "username and api_token"),
+        ("jira", {"url": "https://j.example.org", "username": "me"}, "go together"),
+        (
+            "jira",
+            {
+                "url": "https://j.example.org",
+                "username": "u",
+                "api_token": "a",
+                "personal_token": "p",
+            },
+            "not both",
+        ),
+    ],
+)
+async def test_bad_bodies_are_422(
+    api: httpx.AsyncClient, service: str, body: dict[str, Any], problem: str
+) -> None:
+    alice = await register(api, "alice@example.org")
+    response = await api.put(f"/api/v1/integrations/{service}", json=body, headers=alice.headers)
+    assert response.status_code == 422, response.text
+    assert problem in response.json()["error"]["message"]
+
+
+async def test_the_database_holds_no_token_in_clear(
+    served: tuple[httpx.AsyncClient, FastAPI],
+) -> None:
+    api, app = served
+    alice = await register(api, "alice@example.org")
+    await api.put("/api/v1/integrations/github", json={"token": ALICE_TOKEN}, headers=alice.headers)
+    jira = {"url": "https://x.atlassian.net", "username": "me@x", "api_token": "jira-api-SECRET"}
+    await api.put("/api/v1/integrations/jira", json=jira, headers=alice.headers)
+    rows = await _raw_rows(app)
+    assert len(rows) == 2
+    dump = repr(rows)
+    for clear in (ALICE_TOKEN, "jira-api-SECRET", "SECRET", "atlassian", "me@x"):
+        assert clear not in dump
+    # ... yet the server can read them back with its key
+    box = secret_box(app.state.web)
+    decrypted = sorted(json.loads(box.decrypt(row["secret"])).get("token", "") for row in rows)
+    assert decrypted == ["", ALICE_TOKEN]
+
+
+async def test_validate_checks_with_the_service(
+    api: httpx.AsyncClient, github: FakeGitHub, notion: FakeNotion, jira: FakeJira
+) -> None:
+    alice = await register(api, "alice@example.org")
+    good = await api.put(
+        "/api/v1/integrations/github?validate=true",
+        json={"token": ALICE_TOKEN},
+        headers=alice.headers,
+    )
+    assert good.status_code == 200, good.text
+    assert good.json()["account"] == "octocat"
+    assert github.requests[-1].path == "/user"
+    assert github.requests[-1].headers["authorization"] == f"Bearer {ALICE_TOKEN}"
+
+    refused = await api.put(
+        "/api/v1/integrations/notion?validate=true",
+        json={"token": "wrong-SECRET"},
+        headers=alice.headers,
+    )
+    assert refused.status_code == 422
+    assert "Notion refused" in refused.json()["error"]["message"]
+    notion_ok = await api.put(
+        "/api/v1/integrations/notion?validate=true",
+        json={"token": notion.token},
+        headers=alice.headers,
+    )
+    assert notion_ok.status_code == 200, notion_ok.text
+    assert notion_ok.json()["account"] == "Fake bot"
+
+    for body in (
+        {"url": jira.base_url, "personal_token": jira.personal_token},
+        {"url": jira.base_url, "username": jira.user, "api_token": jira.api_token},
+    ):
+        checked = await api.put(
+            "/api/v1/integrations/jira?validate=true", json=body, headers=alice.headers
+        )
+        assert checked.status_code == 200, checked.text
+        assert checked.json()["account"] == jira.user
+    assert jira.requests[-1].path == "/rest/api/2/myself"
+    bad_jira = await api.put(
+        "/api/v1/integrations/jira?validate=true",
+        json={"url": jira.base_url, "personal_token": "nope"},
+        headers=alice.headers,
+    )
+    assert bad_jira.status_code == 422
+    # a refused check stores nothing: the earlier Jira credentials are still there
+    listed = {
+        i["service"]: i["set"]
+        for i in (await api.get("/api/v1/integrations", headers=alice.headers)).json()
+    }
+    assert listed == {"github": True, "notion": True, "jira": True}
+
+
+async def test_validate_against_an_unreachable_service_is_502(
+    web_settings: WebSettings,
+) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    async for api, app in _serve(
+        web_settings, ToolSettings(github_api_url=f"http://127.0.0.1:{port}")
+    ):
+        alice = await register(api, "alice@example.org")
+        response = await api.put(
+            "/api/v1/integrations/github?validate=true",
+            json={"token": "t-SECRET"},
+            headers=alice.headers,
+        )
+        assert response.status_code == 502
+        assert response.json()["error"]["code"] == "upstream_error"
+        assert await _raw_rows(app) == []
+
+
+async def test_tools_use_the_callers_own_token(
+    api: httpx.AsyncClient, github: FakeGitHub, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    alice = await register(api, "alice@example.org")
+    bob = await register(api, "bob@example.org")
+    stored = await api.put(
+        "/api/v1/integrations/github", json={"token": ALICE_TOKEN}, headers=alice.headers
+    )
+    assert stored.status_code == 200
+
+    written = await _write_github_file(api, alice)
+    assert written.status_code == 200, written.text
+    assert written.json()["result"]["html_url"].endswith("/octo/hello/blob/main/docs/a.md")
+    [put] = github.writes()
+    assert put.headers["authorization"] in (f"token {ALICE_TOKEN}", f"Bearer {ALICE_TOKEN}")
+
+    # Bob stored nothing; the server's own GITHUB_TOKEN is not shared by default.
+    refused = await _write_github_file(api, bob)
+    assert refused.status_code == 424, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "missing_credential"
+    assert error["hint"] == "store yours with PUT /api/v1/integrations/github"
+    assert len(github.writes()) == 1
+
+    responses = [stored, written, refused]
+    assert not any(ALICE_TOKEN in r.text or SERVER_TOKEN in r.text for r in responses)
+    assert caplog.records  # the requests were logged...
+    assert ALICE_TOKEN not in caplog.text  # ...without the token
+    assert SERVER_TOKEN not in caplog.text
+
+
+async def test_shared_credentials_only_for_services_a_user_did_not_store(
+    web_settings: WebSettings, tool_settings: ToolSettings, github: FakeGitHub
+) -> None:
+    shared = web_settings.model_copy(update={"shared_credentials": True})
+    async for api, _app in _serve(shared, tool_settings):
+        alice = await register(api, "alice@example.org")
+        bob = await register(api, "bob@example.org")
+        await api.put(
+            "/api/v1/integrations/github", json={"token": ALICE_TOKEN}, headers=alice.headers
+        )
+        assert (await _write_github_file(api, alice)).status_code == 200
+        # Bob runs with the server's token, which this GitHub refuses: the fake saw it.
+        bob_call = await _write_github_file(api, bob)
+        assert bob_call.status_code == 502, bob_call.text
+        seen = [r.headers.get("authorization", "") for r in github.requests]
+        assert any(ALICE_TOKEN in auth for auth in seen)
+        assert any(SERVER_TOKEN in auth for auth in seen)
+        assert SERVER_TOKEN not in bob_call.text
