@@ -63,6 +63,25 @@ def ask(
         bool, typer.Option("--json", help="Print one JSON object (answer, tool calls, usage).")
     ] = False,
     model: ModelOption = None,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            "--server",
+            envvar="FAST_GENAI_SERVER",
+            help="Run on this fast-genai server (its URL, e.g. http://127.0.0.1:8000) instead "
+            "of locally, in its default workspace.",
+            show_default=False,
+        ),
+    ] = None,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            "--token",
+            envvar="FAST_GENAI_TOKEN",
+            help="Access token for --server (create one in the web app: POST /api/v1/tokens).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Give the agent one instruction; the answer streams to stdout as it arrives.
 
@@ -80,6 +99,8 @@ def ask(
     from cli import render
 
     prompt = _prompt(instruction, preset, path)
+    if server:
+        raise typer.Exit(_remote(server, token, prompt, _approval(yes, dry_run), as_json, model))
     try:
         code = asyncio.run(_ask(prompt, workspace, _approval(yes, dry_run), as_json, model))
     except KeyboardInterrupt:
@@ -107,6 +128,32 @@ def chat(
     except KeyboardInterrupt:
         code = 130
     raise typer.Exit(code)
+
+
+def _remote(
+    server: str,
+    token: str | None,
+    prompt: str,
+    approval: Approval,
+    as_json: bool,
+    model: str | None,
+) -> int:
+    import asyncio
+
+    from cli import render
+    from cli.remote_ask import RemoteAsk
+
+    if model:
+        render.error("--model does not go with --server: the server chooses its model")
+        return exit_codes.BAD_INPUT
+    if not token:
+        render.error("--server needs an access token: pass --token or set FAST_GENAI_TOKEN")
+        return exit_codes.BAD_INPUT
+    try:
+        return asyncio.run(RemoteAsk(server, token, approval, as_json).run(prompt))
+    except KeyboardInterrupt:
+        render.error("interrupted")
+        return 130
 
 
 def _prompt(instruction: str | None, preset: str | None, path: str | None) -> str:
