@@ -17,9 +17,12 @@ from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
+from tests.fakes.github import FakeGitHub
 from tests.mcp_http_server import serve_on_loopback
 from tests.web.conftest import Person, register
 from tools.registry import TOOLS
+from tools.settings import ToolSettings
+from web.app import create_app
 from web.settings import WebSettings
 
 pytestmark = pytest.mark.anyio
@@ -174,3 +177,38 @@ async def test_dns_rebinding_is_refused(
         base + "/mcp", json=INIT, headers={**ACCEPT, "authorization": f"Bearer {token}", **headers}
     )
     assert response.status_code == status
+
+
+async def test_mcp_calls_use_the_callers_stored_credentials(web_settings: WebSettings) -> None:
+    alices_github = "ghp_alice_over_mcp_0123456789SECRET"
+    github = FakeGitHub(token=alices_github)
+    github.add_repo("octo/hello")
+    args = {"repo": "octo/hello", "path": "docs/a.md", "content": "# A", "message": "Add a"}
+    with github.running():
+        tool_settings = ToolSettings(github_api_url=github.base_url, upstream_attempts=1)
+        app = create_app(web_settings, tool_settings=tool_settings, tools=TOOLS)
+        with serve_on_loopback(app) as base:
+            async with httpx.AsyncClient(base_url=base, timeout=30) as api:
+                alice = await register(api, "alice@example.org")
+                bob = await register(api, "bob@example.org")
+                stored = await api.put(
+                    "/api/v1/integrations/github",
+                    json={"token": alices_github},
+                    headers=alice.headers,
+                )
+                assert stored.status_code == 200, stored.text
+                _, alices_token = await token_for(api, alice)
+                _, bobs_token = await token_for(api, bob)
+            async with connect(base + "/mcp", alices_token) as client:
+                made = await client.call_tool("create_github_file", args)
+                assert not made.is_error, text_of(made)
+            [put] = github.writes()
+            assert put.headers["authorization"] in (
+                f"token {alices_github}",
+                f"Bearer {alices_github}",
+            )
+            async with connect(base + "/mcp", bobs_token) as client:
+                refused = await client.call_tool("create_github_file", args)
+            assert refused.is_error
+            assert "/api/v1/integrations/github" in text_of(refused)
+            assert len(github.writes()) == 1
