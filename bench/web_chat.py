@@ -139,6 +139,7 @@ def main() -> None:
         "XDG_CONFIG_HOME": str(root / "config"),
         "XDG_CACHE_HOME": str(root / "cache"),
         "GEMINI_API_KEY": "bench-key",
+        "FAST_GENAI_RATE_LIMIT": "",  # one user sends every chat: no per-user rate limit
     }
     env.pop("DATABASE_URL", None)
     slow = {"on": False}

@@ -14,6 +14,7 @@ from tools.settings import ToolSettings
 from tools.spec import ToolSpec
 from web.db import Database
 from web.errors import install_error_handlers
+from web.limits import close_rate_limiter
 from web.middleware import BodyLimit, RequestLog
 from web.page import install_page
 from web.runs import RunRegistry
@@ -71,6 +72,7 @@ def create_app(
         async with mcp.lifespan():
             yield
         await state.runs.drain()
+        await close_rate_limiter(state)
         await state.db.close()
 
     app = FastAPI(

@@ -7,6 +7,7 @@ Routes raise ``ToolError`` subclasses (the tools' own tree) for expected failure
 from __future__ import annotations
 
 import logging
+import math
 from http import HTTPStatus
 from typing import Any
 
@@ -15,7 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from tools.errors import ToolError, UpstreamError
+from tools.errors import ToolError
 
 log = logging.getLogger("fast_genai.web")
 
@@ -37,8 +38,9 @@ def error_response(
 async def _tool_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ToolError)
     headers: dict[str, str] = {}
-    if isinstance(exc, UpstreamError) and exc.retry_after is not None:
-        headers["Retry-After"] = str(max(1, round(exc.retry_after)))
+    retry_after = getattr(exc, "retry_after", None)  # UpstreamError, web.limits.LimitExceeded
+    if isinstance(retry_after, int | float):
+        headers["Retry-After"] = str(max(1, math.ceil(retry_after)))
     return error_response(exc.status, exc.code, exc.message, exc.hint, headers or None)
 
 

@@ -16,6 +16,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from tools.context import Credentials
@@ -148,15 +149,16 @@ async def stored_at(db: Database, user_id: uuid.UUID) -> dict[str, datetime]:
         return dict(rows.tuples().all())
 
 
-async def load(db: Database, box: SecretBox, user_id: uuid.UUID) -> dict[str, dict[str, str]]:
+async def load(
+    session: AsyncSession, box: SecretBox, user_id: uuid.UUID
+) -> dict[str, dict[str, str]]:
     """The user's decrypted fields per service; an undecryptable row is left out (logged)."""
-    async with db.sessions() as session:
-        rows = await session.execute(
-            select(col(IntegrationCredential.service), col(IntegrationCredential.secret)).where(
-                col(IntegrationCredential.user_id) == user_id
-            )
+    rows = await session.execute(
+        select(col(IntegrationCredential.service), col(IntegrationCredential.secret)).where(
+            col(IntegrationCredential.user_id) == user_id
         )
-        stored = rows.all()
+    )
+    stored = rows.all()
     out: dict[str, dict[str, str]] = {}
     for service, secret in stored:
         try:

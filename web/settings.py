@@ -18,6 +18,7 @@ from pydantic_settings import NoDecode
 from tools.settings import AppSettings, ToolSettings, env
 
 SECRET_FILE_NAME = "secret_key"  # noqa: S105 - a file name, not a secret
+RATE_LIMIT_SCHEMES = ("memory", "redis", "rediss", "redis+sentinel", "redis+cluster")
 
 
 def normalise_database_url(url: str) -> str:
@@ -146,6 +147,16 @@ class WebSettings(AppSettings):
                     f"not a rate limit: {value!r} (write COUNT/PERIOD, e.g. 20/minute)"
                 ) from None
         return value.strip()
+
+    @field_validator("rate_limit_storage", mode="after")
+    @classmethod
+    def _check_storage(cls, value: str) -> str:
+        scheme = value.removeprefix("async+").split("://", 1)[0]
+        if "://" not in value or scheme not in RATE_LIMIT_SCHEMES:
+            raise ValueError(
+                f"not a rate-limit storage: {value!r} (use memory:// or redis://HOST:PORT/DB)"
+            )
+        return value
 
     def resolved_secret(self, data_dir: Path | None = None) -> str:
         """The secret key: the setting, or the persisted generated one (created if missing)."""

@@ -63,6 +63,7 @@ def web_settings(database_url: str, workspace: Path) -> WebSettings:
         secret_key="test-secret-key-for-jwt-signing-0123456789",
         workspaces={"default": str(workspace)},
         sse_ping_seconds=5,
+        rate_limit="",  # tests of the limits (test_limits.py) set their own
     )
 
 

@@ -56,7 +56,7 @@ async def decide(
         return ToolCallResult(status="denied", tool=spec.name)
     if decision.arguments is not None:
         row.args = json_arguments(spec, kwargs)
-    ctx = await tool_context(state, user, row.workspace)
+    ctx = await tool_context(state, user, row.workspace, session)
     await session.commit()  # the claim holds even if the tool fails
     result = await spec.func(ctx, **kwargs)
     return ToolCallResult(status="done", tool=spec.name, result=result.model_dump(mode="json"))

@@ -25,7 +25,7 @@ from sqlmodel import col
 from sse_starlette import EventSourceResponse
 
 from tools.errors import Conflict, InvalidArgument, Unsupported
-from web import approvals, history
+from web import approvals, history, limits
 from web.agent_runs import (
     Recorder,
     agent_settings,
@@ -102,6 +102,7 @@ async def chat(
     requested = _decisions(adapter)
     if not new_turn and not requested:
         raise InvalidArgument("send a new user message or approval decisions")
+    await limits.enforce(state, user)  # 429 before anything is stored or streamed
 
     token: CancellationToken | None = None
     try:
@@ -116,7 +117,7 @@ async def chat(
                 workspace=state.workspaces.get(workspace, user).name,
                 title=title_from(_text_of(new_turn)),
             )
-            ctx = await tool_context(state, user, conversation.workspace)
+            ctx = await tool_context(state, user, conversation.workspace, session)
             stored = [] if created else await history.load(session, conversation.id)
             results = None
             if requested:

@@ -15,7 +15,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field, model_validator
 
 from tools.errors import Conflict, InvalidArgument, NotFound
-from web import approvals, history
+from web import approvals, history, limits
 from web.agent_runs import Recorder, agent_settings, get_agent, own_conversation, title_from
 from web.context import tool_context
 from web.models import Conversation, PendingApproval, User, utcnow
@@ -106,6 +106,7 @@ async def run(body: RunRequest, state: StateDep, user: CurrentUser) -> RunResult
             raise NotFound(f"auto_approve names no tool {name!r}")
     agent_ready = get_agent(state)
     del agent_ready
+    await limits.enforce(state, user)
     prompt = body.prompt()
     async with state.db.sessions() as session, session.begin():
         workspace = state.workspaces.get(body.workspace, user).name
@@ -132,6 +133,7 @@ async def decide(
     from pydantic_ai import DeferredToolResults, ToolApproved, ToolDenied
 
     get_agent(state)
+    await limits.enforce(state, user)
     async with state.db.sessions() as session, session.begin():
         conversation = await own_conversation(session, user, run_id, kind="run")
         stored = len(await history.rows_of(session, conversation.id))

@@ -99,7 +99,7 @@ async def call_tool(
     """Call one tool. A write (not a dry run) is held for approval: 202 with the approval id."""
     spec = find_tool(state, name)
     kwargs = spec.validate(body.arguments)
-    ctx = await tool_context(state, user, body.workspace)
+    ctx = await tool_context(state, user, body.workspace, session)
     if spec.writes and not kwargs.get("dry_run", False):
         approval = await hold_direct_call(session, user, spec, kwargs, ctx.workspace.name)
         response.status_code = 202
