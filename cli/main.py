@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import ask_cmd, config_cmd, mcp_cmd, serve_cmd, tools_cmd
+from cli import ask_cmd, config_cmd, integrations_cmd, mcp_cmd, serve_cmd, tools_cmd
 
 app = typer.Typer(
     name="fast-genai",
@@ -21,6 +21,7 @@ app.command("chat")(ask_cmd.chat)
 app.command("serve")(serve_cmd.serve)
 app.add_typer(serve_cmd.db_app, name="db")
 app.add_typer(serve_cmd.users_app, name="users")
+app.add_typer(integrations_cmd.app, name="integrations")
 
 
 def main() -> None:
