@@ -337,3 +337,63 @@ async def test_shared_credentials_only_for_services_a_user_did_not_store(
         assert any(ALICE_TOKEN in auth for auth in seen)
         assert any(SERVER_TOKEN in auth for auth in seen)
         assert SERVER_TOKEN not in bob_call.text
+
+
+def _github_writer() -> Any:
+    """A model that asks for one GitHub file, then says what the tool returned."""
+    from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart
+    from pydantic_ai.models.function import AgentInfo, FunctionModel
+
+    def respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
+        if len(messages) == 1:
+            return ModelResponse(parts=[ToolCallPart("create_github_file", ARGS)])
+        return ModelResponse(parts=[TextPart("done")])
+
+    return FunctionModel(respond, model_name="github-writer")
+
+
+async def test_runs_use_the_callers_own_token(
+    web_settings: WebSettings, tool_settings: ToolSettings, github: FakeGitHub
+) -> None:
+    from agent.build import build_agent
+    from agent.settings import AgentSettings
+
+    agent = build_agent(AgentSettings(), model=_github_writer(), tools=TOOLS)
+    app = create_app(web_settings, tool_settings=tool_settings, tools=TOOLS, agent=agent)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as api:
+        alice = await register(api, "alice@example.org")
+        bob = await register(api, "bob@example.org")
+        await api.put(
+            "/api/v1/integrations/github", json={"token": ALICE_TOKEN}, headers=alice.headers
+        )
+        body = {"instruction": "write it", "auto_approve": ["create_github_file"]}
+        done = await api.post("/api/v1/run", json=body, headers=alice.headers)
+        assert done.status_code == 200, done.text
+        [call] = done.json()["tool_calls"]
+        assert call["result"]["html_url"].endswith("/octo/hello/blob/main/docs/a.md")
+        [put] = github.writes()
+        assert ALICE_TOKEN in put.headers["authorization"]
+        refused = await api.post("/api/v1/run", json=body, headers=bob.headers)
+        assert refused.status_code == 200, refused.text
+        assert "integrations/github" in json.dumps(refused.json()["tool_calls"])
+        assert len(github.writes()) == 1
+    await app.state.web.db.close()
+
+
+async def test_mcp_principal_carries_the_users_credentials(
+    served: tuple[httpx.AsyncClient, FastAPI],
+) -> None:
+    from web.mcp_mount import UserTokenVerifier
+
+    api, app = served
+    alice = await register(api, "alice@example.org")
+    await api.put("/api/v1/integrations/github", json={"token": ALICE_TOKEN}, headers=alice.headers)
+    created = await api.post("/api/v1/tokens", json={"name": "mcp"}, headers=alice.headers)
+    assert created.status_code in (200, 201), created.text
+    principal = await UserTokenVerifier(app.state.web).verify(created.json()["token"])
+    assert principal is not None
+    token = principal.context.credentials.github_token
+    assert token is not None and token.get_secret_value() == ALICE_TOKEN
+    assert principal.context.credentials.notion_token is None  # not stored, not shared
