@@ -10,17 +10,21 @@ write record with ``actor`` = user id). A missing, unknown or revoked token gets
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from fastapi import FastAPI
+from starlette.responses import JSONResponse
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from agent.summary_model import LazySummaryModel
 from mcp_server.auth import Principal
 from mcp_server.http import MCP_METHODS, McpHttpApp, create_mcp_app
 from web.access_tokens import user_for_token
 from web.context import tool_context
+from web.errors import error_body
 from web.state import WebState
 
 log = logging.getLogger("fast_genai.web.mcp")
@@ -47,21 +51,58 @@ class UserTokenVerifier:
         return Principal(user_id=str(user.id), context=await tool_context(self.state, user, name))
 
 
+@dataclass
+class McpMount:
+    """The ``/mcp`` endpoint; each run of the app's lifespan serves a fresh MCP app.
+
+    The SDK's session manager runs once per instance, while an app's lifespan may run several
+    times (test clients, a restarted server in one process): ``lifespan()`` builds a new one.
+    Outside a lifespan the endpoint answers 503.
+    """
+
+    build: Callable[[], McpHttpApp]
+    current: McpHttpApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        mcp = self.current
+        if mcp is None:
+            response = JSONResponse(
+                error_body("unavailable", "the MCP endpoint is not running"), status_code=503
+            )
+            await response(scope, receive, send)
+            return
+        await mcp.endpoint(scope, receive, send)
+
+    @asynccontextmanager
+    async def lifespan(self) -> AsyncIterator[None]:
+        mcp = self.build()
+        async with mcp.lifespan():
+            self.current = mcp
+            try:
+                yield
+            finally:
+                self.current = None
+
+
 def mount_mcp(
     app: FastAPI,
     state: WebState,
     *,
     allowed_hosts: Sequence[str] = (),
     allowed_origins: Sequence[str] = (),
-) -> McpHttpApp:
-    """Serve MCP at ``/mcp``; the caller enters the returned app's ``lifespan()``."""
-    mcp = create_mcp_app(
-        UserTokenVerifier(state),
-        specs=state.tools.values(),
-        allowed_hosts=allowed_hosts,
-        allowed_origins=allowed_origins,
-        summary_model=LazySummaryModel(),
-    )
-    route = Route(MCP_PATH, endpoint=mcp.endpoint, methods=MCP_METHODS, include_in_schema=False)
+) -> McpMount:
+    """Serve MCP at ``/mcp``; the caller enters the returned mount's ``lifespan()``."""
+
+    def build() -> McpHttpApp:
+        return create_mcp_app(
+            UserTokenVerifier(state),
+            specs=state.tools.values(),
+            allowed_hosts=allowed_hosts,
+            allowed_origins=allowed_origins,
+            summary_model=LazySummaryModel(),
+        )
+
+    mount = McpMount(build)
+    route = Route(MCP_PATH, endpoint=mount, methods=MCP_METHODS, include_in_schema=False)
     app.router.routes.append(route)
-    return mcp
+    return mount

@@ -212,3 +212,26 @@ async def test_mcp_calls_use_the_callers_stored_credentials(web_settings: WebSet
             assert refused.is_error
             assert "/api/v1/integrations/github" in text_of(refused)
             assert len(github.writes()) == 1
+
+
+async def test_mcp_serves_again_after_a_restart_and_not_outside_the_lifespan(app: FastAPI) -> None:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as c:
+        outside = await c.post("/mcp", json=INIT, headers=ACCEPT)
+    assert outside.status_code == 503
+    assert outside.json()["error"]["code"] == "unavailable"
+    for email in ("alice@example.org", "bob@example.org"):
+        with serve_on_loopback(app) as base:
+            async with httpx.AsyncClient(base_url=base, timeout=30) as api:
+                person = await register(api, email)
+                _, token = await token_for(api, person)
+            async with connect(base + "/mcp", token) as client:
+                assert len((await client.list_tools()).tools) == len(TOOLS)
+
+
+async def test_a_user_with_no_workspace_is_refused(api: httpx.AsyncClient, base: str) -> None:
+    carol = await register(api, "carol@example.org")
+    _, token = await token_for(api, carol)
+    response = await api.post(
+        base + "/mcp", json=INIT, headers={**ACCEPT, "authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 401
