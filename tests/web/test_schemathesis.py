@@ -14,6 +14,7 @@ from schemathesis.checks import not_a_server_error
 from starlette.testclient import TestClient
 
 MAX_EXAMPLES = 12
+TRUTHY = {"1", "on", "t", "true", "y", "yes"}
 
 
 def login(app: FastAPI) -> dict[str, str]:
@@ -44,6 +45,10 @@ def test_no_operation_answers_a_server_error(app: FastAPI) -> None:
             database=None,
         )
         def check(case: schemathesis.Case) -> None:
+            if str((case.query or {}).get("validate", "")).lower() in TRUTHY:
+                # ?validate=true calls GitHub/Notion/Jira (tested against the fakes in
+                # test_user_integrations.py); here it would reach out to the internet.
+                case.query["validate"] = "false"
             response = case.call_and_validate(headers=headers, checks=[not_a_server_error])
             statuses.setdefault(case.operation.label, set()).add(response.status_code)
 
