@@ -150,6 +150,8 @@ def _failure(response: httpx.Response, url: str) -> RemoteError:
         return RemoteError(f"limit reached (429): {message}{after}", exit_codes.MODEL_ERROR)
     if status in (400, 403, 409, 413, 422):
         return RemoteError(f"{message} ({status})", exit_codes.BAD_INPUT)
+    if status == 424:  # a setting missing on the server: its model key, an integration token
+        return RemoteError(f"the server is missing a setting: {message}", exit_codes.BAD_INPUT)
     if status in (502, 503, 504):
         return RemoteError(f"{message} ({status})", exit_codes.MODEL_ERROR)
     return RemoteError(f"the server answered {status}: {message}", exit_codes.TOOL_ERROR)

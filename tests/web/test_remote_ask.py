@@ -20,6 +20,7 @@ from typer.testing import CliRunner, Result
 
 from cli.main import app as cli
 from tests.mcp_http_server import serve_on_loopback
+from web.settings import WebSettings
 
 
 @dataclass
@@ -166,3 +167,22 @@ def test_a_limit_answer_is_readable() -> None:
         result = CliRunner().invoke(cli, ["ask", "--server", base, "--token", "fg_x", "hi"])
     assert result.exit_code == 4
     assert "limit reached (429): too many runs; retry after 17 s" in result.stderr
+
+
+def test_a_server_without_a_model_key_says_so(web_settings: WebSettings) -> None:
+    from tools.registry import TOOLS
+    from web.app import create_app
+
+    server = create_app(web_settings, tools=TOOLS)  # no agent given: built from the settings
+    with serve_on_loopback(server) as base, httpx.Client(base_url=base, timeout=30) as http:
+        email, password = "alice@example.org", "s3cret-pass!"
+        http.post("/api/v1/auth/register", json={"email": email, "password": password})
+        login = http.post("/api/v1/auth/jwt/login", data={"username": email, "password": password})
+        jwt = login.json()["access_token"]
+        token = http.post(
+            "/api/v1/tokens", json={"name": "cli"}, headers={"Authorization": f"Bearer {jwt}"}
+        ).json()["token"]
+        result = CliRunner().invoke(cli, ["ask", "--server", base, "--token", token, "hi"])
+    assert result.exit_code == 2, result.output
+    assert "the server is missing a setting" in result.stderr
+    assert "GEMINI_API_KEY" in result.stderr
