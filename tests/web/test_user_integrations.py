@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -213,8 +214,13 @@ async def test_the_database_holds_no_token_in_clear(
 
 
 async def test_validate_checks_with_the_service(
-    api: httpx.AsyncClient, github: FakeGitHub, notion: FakeNotion, jira: FakeJira
+    api: httpx.AsyncClient,
+    github: FakeGitHub,
+    notion: FakeNotion,
+    jira: FakeJira,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG)
     alice = await register(api, "alice@example.org")
     good = await api.put(
         "/api/v1/integrations/github?validate=true",
@@ -263,6 +269,9 @@ async def test_validate_checks_with_the_service(
         for i in (await api.get("/api/v1/integrations", headers=alice.headers)).json()
     }
     assert listed == {"github": True, "notion": True, "jira": True}
+    assert "/rest/api/2/myself" in caplog.text  # the checks were logged (httpx, at DEBUG)...
+    for secret in (ALICE_TOKEN, notion.token, jira.api_token, jira.personal_token, "SECRET"):
+        assert secret not in caplog.text  # ...without a credential
 
 
 async def test_validate_against_an_unreachable_service_is_502(
@@ -397,3 +406,69 @@ async def test_mcp_principal_carries_the_users_credentials(
     token = principal.context.credentials.github_token
     assert token is not None and token.get_secret_value() == ALICE_TOKEN
     assert principal.context.credentials.notion_token is None  # not stored, not shared
+
+
+async def test_chat_uses_the_callers_own_token(
+    web_settings: WebSettings, tool_settings: ToolSettings, github: FakeGitHub
+) -> None:
+    from pydantic_ai.messages import ModelMessage
+    from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls, FunctionModel
+
+    from agent.build import build_agent
+    from agent.settings import AgentSettings
+    from tests.web.conftest import sse_chunks, user_message
+
+    async def stream(
+        messages: list[ModelMessage], info: AgentInfo
+    ) -> AsyncIterator[str | DeltaToolCalls]:
+        if len(messages) == 1:
+            call = DeltaToolCall("create_github_file", json.dumps(ARGS), tool_call_id="call-1")
+            yield {0: call}
+        else:
+            yield "finished"  # the tool's result (or error) is in the stream already
+
+    model = FunctionModel(stream_function=stream, model_name="github-writer")
+    agent = build_agent(AgentSettings(), model=model, tools=TOOLS)
+    app = create_app(web_settings, tool_settings=tool_settings, tools=TOOLS, agent=agent)
+
+    async def converse(person: Person) -> str:
+        chat_id = str(uuid.uuid4())
+        first = await api.post(
+            "/api/v1/chat",
+            json={"id": chat_id, "messages": [user_message("write it")]},
+            headers=person.headers,
+        )
+        assert first.status_code == 200, first.text
+        [request] = [c for c in sse_chunks(first.text) if c["type"] == "tool-approval-request"]
+        part = {
+            "type": "tool-create_github_file",
+            "toolCallId": request["toolCallId"],
+            "state": "approval-responded",
+            "input": ARGS,
+            "approval": {"id": request["toolCallId"], "approved": True},
+        }
+        messages = [user_message("write it"), {"id": "a1", "role": "assistant", "parts": [part]}]
+        second = await api.post(
+            "/api/v1/chat", json={"id": chat_id, "messages": messages}, headers=person.headers
+        )
+        assert second.status_code == 200, second.text
+        return second.text
+
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as api:
+        alice = await register(api, "alice@example.org")
+        bob = await register(api, "bob@example.org")
+        await api.put(
+            "/api/v1/integrations/github", json={"token": ALICE_TOKEN}, headers=alice.headers
+        )
+        answered = await converse(alice)
+        assert "blob/main/docs/a.md" in answered
+        [put] = github.writes()
+        assert ALICE_TOKEN in put.headers["authorization"]
+        refused = await converse(bob)
+        assert "integrations/github" in refused
+        assert len(github.writes()) == 1
+        assert ALICE_TOKEN not in answered + refused
+    await app.state.web.runs.drain()
+    await app.state.web.db.close()
