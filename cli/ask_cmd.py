@@ -69,7 +69,8 @@ def ask(
             "--server",
             envvar="FAST_GENAI_SERVER",
             help="Run on this fast-genai server (its URL, e.g. http://127.0.0.1:8000) instead "
-            "of locally, in its default workspace.",
+            "of locally; --workspace then names one of the server's workspaces (default: its "
+            "default).",
             show_default=False,
         ),
     ] = None,
@@ -100,7 +101,9 @@ def ask(
 
     prompt = _prompt(instruction, preset, path)
     if server:
-        raise typer.Exit(_remote(server, token, prompt, _approval(yes, dry_run), as_json, model))
+        remote_workspace = None if workspace == Path() else str(workspace)
+        approval = _approval(yes, dry_run)
+        raise typer.Exit(_remote(server, token, prompt, approval, as_json, model, remote_workspace))
     try:
         code = asyncio.run(_ask(prompt, workspace, _approval(yes, dry_run), as_json, model))
     except KeyboardInterrupt:
@@ -137,6 +140,7 @@ def _remote(
     approval: Approval,
     as_json: bool,
     model: str | None,
+    workspace: str | None,
 ) -> int:
     import asyncio
 
@@ -150,7 +154,8 @@ def _remote(
         render.error("--server needs an access token: pass --token or set FAST_GENAI_TOKEN")
         return exit_codes.BAD_INPUT
     try:
-        return asyncio.run(RemoteAsk(server, token, approval, as_json).run(prompt))
+        remote = RemoteAsk(server, token, approval, as_json, workspace)
+        return asyncio.run(remote.run(prompt))
     except KeyboardInterrupt:
         render.error("interrupted")
         return 130

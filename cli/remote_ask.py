@@ -40,6 +40,8 @@ class RemoteAsk:
     token: str
     approval: Approval = "ask"
     as_json: bool = False
+    workspace: str | None = None
+    """One of the server's workspace names; ``None`` for the user's default there."""
 
     async def run(self, prompt: str) -> int:
         import httpx
@@ -54,7 +56,11 @@ class RemoteAsk:
                 headers={"Authorization": f"Bearer {self.token}"},
                 timeout=httpx.Timeout(RUN_TIMEOUT, connect=CONNECT_TIMEOUT),
             ) as http:
-                body = {"instruction": prompt, "dry_run": self.approval == "dry_run"}
+                body = {
+                    "instruction": prompt,
+                    "workspace": self.workspace,
+                    "dry_run": self.approval == "dry_run",
+                }
                 result = await self._post(http, "/api/v1/run", body)
                 while result.get("status") == "needs_approval":
                     self._show_calls(result)

@@ -186,3 +186,12 @@ def test_a_server_without_a_model_key_says_so(web_settings: WebSettings) -> None
     assert result.exit_code == 2, result.output
     assert "the server is missing a setting" in result.stderr
     assert "GEMINI_API_KEY" in result.stderr
+
+
+def test_workspace_names_a_server_workspace(remote: Remote) -> None:
+    unknown = ask(remote, "--workspace", "elsewhere", "hi")
+    assert unknown.exit_code == 2, unknown.output
+    assert "no workspace named 'elsewhere'" in unknown.stderr
+    named = ask(remote, "--workspace", "default", "hi")
+    assert named.exit_code == 0, named.output
+    assert named.stdout.strip() == "You said: hi"
