@@ -1,6 +1,7 @@
 """A stateful fake of the GitHub REST API's repository contents endpoints.
 
-Enough for PyGithub's ``get_repo``, ``get_contents``, ``create_file`` and ``update_file``:
+Enough for PyGithub's ``get_repo``, ``get_contents``, ``create_file`` and ``update_file``, and
+``GET /user`` (the server's credentials check):
 repositories with a default branch, branches holding files, blob shas that change on update,
 409 on a stale sha, 422 when a file exists and no sha was given, 401 on a wrong token, 403 on a
 read-only repository (with GitHub's permission header), and injected failures (rate limits).

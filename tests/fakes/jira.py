@@ -1,7 +1,8 @@
 """A stateful fake of the Jira REST API (v2 and v3) for issue creation.
 
 Serves what the ``jira`` client calls: serverInfo (deploymentType Cloud or Server), project (with
-issue types and components), field, user/search, issue create and read. It checks like Jira:
+issue types and components), field, user/search, issue create and read,
+``myself`` (the server's credentials check). It checks like Jira:
 basic auth (Cloud) or a bearer personal token (Server), the project and issue type, components,
 priority, labels without spaces, the parent, custom fields, and the description format (a string
 for v2, an Atlassian Document for v3).

@@ -1,4 +1,5 @@
-"""A stateful fake of the Notion API (version 2025-09-03) for pages, blocks and databases.
+"""A stateful fake of the Notion API (version 2025-09-03) for pages, blocks and databases
+(and ``GET /v1/users/me``, the server's credentials check).
 
 It checks what Notion checks on writes: the bearer token, the ``Notion-Version`` header, an
 existing parent, the title property of a data source, at most 100 blocks per children array, at

@@ -72,7 +72,10 @@ class ChatRequest(BaseModel):
 @router.post(
     "/chat",
     response_class=EventSourceResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "UI-message stream"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "UI-message stream"},
+        429: {"description": "Rate limit or daily token quota exceeded (Retry-After)."},
+    },
 )
 async def chat(
     body: ChatRequest,

@@ -29,6 +29,9 @@ if TYPE_CHECKING:
 router = APIRouter(tags=["runs"])
 
 MAX_AUTO_ROUNDS = 20
+LIMITED: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Rate limit or daily token quota exceeded (Retry-After)."}
+}
 
 
 class RunRequest(BaseModel):
@@ -96,7 +99,7 @@ class RunResult(BaseModel):
     pending: list[approvals.ApprovalView]
 
 
-@router.post("/run")
+@router.post("/run", responses=LIMITED)
 async def run(body: RunRequest, state: StateDep, user: CurrentUser) -> RunResult:
     """Run one instruction to its end (or until a write needs approval)."""
     from pydantic_ai.messages import ModelRequest, UserPromptPart
@@ -125,7 +128,7 @@ async def run(body: RunRequest, state: StateDep, user: CurrentUser) -> RunResult
     return await _execute(state, user, conversation.id, 0, prompt, None)
 
 
-@router.post("/runs/{run_id}/approvals")
+@router.post("/runs/{run_id}/approvals", responses=LIMITED)
 async def decide(
     run_id: uuid.UUID, body: RunDecisions, state: StateDep, user: CurrentUser
 ) -> RunResult:
