@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from sqlalchemy.engine import make_url
 
 from web.agent_runs import agent_problem
@@ -30,8 +32,25 @@ def report(state: WebState, *, host: str, port: int) -> tuple[list[str], list[st
             f"chat and runs are unavailable: {problem}. The server runs; direct tool calls, "
             "users and conversations work."
         )
+    facts += _limits_and_credentials(state)
     if state.settings.secret_key is None:
         facts.append(
             f"secret key: generated, kept in {state.tool_settings.data_dir / 'secret_key'}"
         )
     return facts, problems
+
+
+def _limits_and_credentials(state: WebState) -> list[str]:
+    settings = state.settings
+    storage = urlsplit(settings.rate_limit_storage)
+    where = f"{storage.scheme}://{storage.hostname or ''}" + (
+        f":{storage.port}" if storage.port else ""
+    )
+    rate = f"{settings.rate_limit} per user in {where}" if settings.rate_limit else "none"
+    quota = settings.daily_token_quota
+    shared = "; the server's own for services a user has not stored"
+    return [
+        f"limits:     rate {rate}; daily tokens {quota if quota else 'unlimited'} per user",
+        "credentials: each user's own (PUT /api/v1/integrations/...)"
+        + (shared if settings.shared_credentials else ""),
+    ]

@@ -170,3 +170,23 @@ async def test_only_todays_usage_counts(web_settings: WebSettings) -> None:
             )
             session.add(Usage(user_id=alice.id, input_tokens=30, output_tokens=12, created_at=now))
         assert await tokens_today(app.state.web.db, alice.id) == 42
+
+
+async def test_the_start_up_report_tells_the_limits_without_the_redis_password(
+    web_settings: WebSettings,
+) -> None:
+    from web.startup import report
+
+    settings = web_settings.model_copy(
+        update={
+            "rate_limit": "5/minute",
+            "rate_limit_storage": "redis://:hunter2@127.0.0.1:6379/0",
+            "daily_token_quota": 5000,
+        }
+    )
+    async for _client, app in _serve(settings):
+        facts, _problems = report(app.state.web, host="127.0.0.1", port=8000)
+        text = "\n".join(facts)
+        assert "rate 5/minute per user in redis://127.0.0.1:6379; daily tokens 5000" in text
+        assert "hunter2" not in text
+        assert "PUT /api/v1/integrations/" in text
