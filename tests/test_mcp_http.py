@@ -9,24 +9,21 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import httpx2
-import mcp_types as types
 import pytest
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 from pydantic import SecretStr
 
 from mcp_server.auth import Principal, StaticTokenVerifier
 from mcp_server.http import create_mcp_app
 from mcp_server.options import ToolFilter
-from tests.mcp_http_server import serve_on_loopback
+from tests.fakes.loopback import serve_app
+from tests.mcp_client import ACCEPT, INIT, connect, text_of
 from tests.mcp_samples import SAMPLES, write_sample_tree
 from tests.test_mcp_server import SPECS
 from tools.context import ToolContext
@@ -35,31 +32,6 @@ from tools.registry import TOOLS
 pytestmark = pytest.mark.anyio
 
 TOKEN = "test-token-0123456789"
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "1"},
-    },
-}
-ACCEPT = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
-
-
-@asynccontextmanager
-async def connect(url: str, token: str | None = TOKEN, mode: str = "auto") -> AsyncIterator[Client]:
-    headers = {"authorization": f"Bearer {token}"} if token else {}
-    async with (
-        httpx2.AsyncClient(headers=headers, timeout=30) as http,
-        Client(streamable_http_client(url, http_client=http), mode=mode) as client,
-    ):
-        yield client
-
-
-def text_of(result: types.CallToolResult) -> str:
-    return "\n".join(c.text for c in result.content if isinstance(c, types.TextContent))
 
 
 @pytest.fixture
@@ -72,14 +44,14 @@ def tree(workspace: Path) -> Path:
 def url(tree: Path) -> Iterator[str]:
     verifier = StaticTokenVerifier(SecretStr(TOKEN), ToolContext.local(str(tree)))
     app = create_mcp_app(verifier).standalone()
-    with serve_on_loopback(app) as base:
+    with serve_app(app) as base:
         yield base + "/mcp"
 
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])
 async def test_every_tool_over_http(url: str, tree: Path, mode: str) -> None:
     problems: list[str] = []
-    async with connect(url, mode=mode) as client:
+    async with connect(url, TOKEN, mode=mode) as client:
         names = {tool.name for tool in (await client.list_tools()).tools}
         assert names == {spec.name for spec in TOOLS}
         for spec in TOOLS:
@@ -155,7 +127,7 @@ def test_a_configured_host_is_accepted(tree: Path) -> None:
     app = create_mcp_app(
         verifier, allowed_hosts=["mcp.example.com"], allowed_origins=["https://app.example.com"]
     )
-    with serve_on_loopback(app.standalone()) as base:
+    with serve_app(app.standalone()) as base:
         headers = {
             **ACCEPT,
             "authorization": f"Bearer {TOKEN}",
@@ -188,7 +160,7 @@ async def test_each_user_gets_their_own_workspace_and_revocation_applies(tmp_pat
         (tmp_path / name / "mine.txt").write_text(f"{name}'s file\n")
     users = Users({"alice": tmp_path / "alice", "bob": tmp_path / "bob"})
     app = create_mcp_app(users, tool_filter=ToolFilter(read_only=True))
-    with serve_on_loopback(app.standalone()) as base:
+    with serve_app(app.standalone()) as base:
         for name in ("alice", "bob"):
             async with connect(base + "/mcp", token=name) as client:
                 result = await client.call_tool("read_file", {"path": "mine.txt"})
@@ -213,8 +185,8 @@ async def test_progress_and_errors_over_http(tree: Path) -> None:
     async def on_progress(done: float, total: float | None, message: str | None) -> None:
         seen.append(done)
 
-    with serve_on_loopback(app.standalone()) as base:
-        async with connect(base + "/mcp") as client:
+    with serve_app(app.standalone()) as base:
+        async with connect(base + "/mcp", TOKEN) as client:
             done = await client.call_tool("steps", {"count": 4}, progress_callback=on_progress)
             buggy = await client.call_tool("buggy", {})
             with pytest.raises(MCPError, match="does not exist"):
@@ -267,7 +239,7 @@ def standalone(tree: Path) -> Iterator[Standalone]:
 
 
 async def test_standalone_http_command(standalone: Standalone) -> None:
-    async with connect(standalone.url, mode="legacy") as client:
+    async with connect(standalone.url, TOKEN, mode="legacy") as client:
         result = await client.call_tool("read_file", {"path": "README.md"})
     assert result.structured_content is not None
     assert "hello world" in result.structured_content["content"]
@@ -315,8 +287,8 @@ async def test_mounted_in_a_fastapi_app_as_documented(tree: Path) -> None:
     async def health() -> dict[str, str]:
         return {"status": "ok"}
 
-    with serve_on_loopback(app) as base:
-        async with connect(base + "/mcp") as client:
+    with serve_app(app) as base:
+        async with connect(base + "/mcp", TOKEN) as client:
             names = {tool.name for tool in (await client.list_tools()).tools}
             read = await client.call_tool("read_file", {"path": "README.md"})
         async with httpx.AsyncClient() as http:

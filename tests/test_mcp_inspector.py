@@ -20,7 +20,7 @@ from pydantic import SecretStr
 from mcp_server.auth import StaticTokenVerifier
 from mcp_server.http import create_mcp_app
 from tests.conftest import require_program
-from tests.mcp_http_server import serve_on_loopback
+from tests.fakes.loopback import serve_app
 from tests.mcp_samples import SAMPLES, write_sample_tree
 from tools.context import ToolContext
 from tools.registry import TOOLS
@@ -120,7 +120,7 @@ def test_inspector_read_only_and_resources(inspector: str, tree: Path) -> None:
 @pytest.fixture
 def http_url(tree: Path) -> Iterator[str]:
     verifier = StaticTokenVerifier(SecretStr(TOKEN), ToolContext.local(str(tree)))
-    with serve_on_loopback(create_mcp_app(verifier).standalone()) as base:
+    with serve_app(create_mcp_app(verifier).standalone()) as base:
         yield base + "/mcp"
 
 

@@ -17,6 +17,7 @@ import pytest
 from mcp import Client, StdioServerParameters
 
 from tests.fakes.gemini import FakeGemini, RecordedRequest, Reply
+from tests.mcp_client import text_of
 from tests.mcp_samples import SAMPLES, write_sample_tree
 from tools.registry import TOOLS
 
@@ -42,10 +43,6 @@ def tree(workspace: Path) -> Path:
 @pytest.fixture
 def root_uri(tree: Path) -> str:
     return "file://" + tree.resolve().as_posix()
-
-
-def text_of(result: types.CallToolResult) -> str:
-    return "\n".join(c.text for c in result.content if isinstance(c, types.TextContent))
 
 
 def check_listing(tool: types.Tool, problems: list[str]) -> None:

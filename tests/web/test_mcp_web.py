@@ -5,20 +5,16 @@ token gets 401 with ``WWW-Authenticate``, and foreign Host names are refused."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-import httpx2
-import mcp_types as types
 import pytest
 from fastapi import FastAPI
-from mcp import Client
-from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from tests.fakes.github import FakeGitHub
-from tests.mcp_http_server import serve_on_loopback
+from tests.fakes.loopback import serve_app
+from tests.mcp_client import ACCEPT, INIT, connect, text_of
 from tests.web.conftest import Person, register
 from tools.registry import TOOLS
 from tools.settings import ToolSettings
@@ -26,18 +22,6 @@ from web.app import create_app
 from web.settings import WebSettings
 
 pytestmark = pytest.mark.anyio
-
-INIT = {
-    "jsonrpc": "2.0",
-    "id": 1,
-    "method": "initialize",
-    "params": {
-        "protocolVersion": "2025-06-18",
-        "capabilities": {},
-        "clientInfo": {"name": "t", "version": "1"},
-    },
-}
-ACCEPT = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
 
 
 @pytest.fixture
@@ -57,7 +41,7 @@ def web_settings(database_url: str, workspace: Path, tmp_path: Path) -> WebSetti
 
 @pytest.fixture
 def base(app: FastAPI) -> Iterator[str]:
-    with serve_on_loopback(app) as url:
+    with serve_app(app) as url:
         yield url
 
 
@@ -71,19 +55,6 @@ async def token_for(api: httpx.AsyncClient, person: Person) -> tuple[str, str]:
     response = await api.post("/api/v1/tokens", json={"name": "mcp"}, headers=person.headers)
     assert response.status_code == 201, response.text
     return response.json()["id"], response.json()["token"]
-
-
-@asynccontextmanager
-async def connect(url: str, token: str) -> AsyncIterator[Client]:
-    async with (
-        httpx2.AsyncClient(headers={"authorization": f"Bearer {token}"}, timeout=30) as http,
-        Client(streamable_http_client(url, http_client=http)) as client,
-    ):
-        yield client
-
-
-def text_of(result: types.CallToolResult) -> str:
-    return "\n".join(c.text for c in result.content if isinstance(c, types.TextContent))
 
 
 async def test_tools_listed_and_called_as_the_tokens_user(
@@ -187,7 +158,7 @@ async def test_mcp_calls_use_the_callers_stored_credentials(web_settings: WebSet
     with github.running():
         tool_settings = ToolSettings(github_api_url=github.base_url, upstream_attempts=1)
         app = create_app(web_settings, tool_settings=tool_settings, tools=TOOLS)
-        with serve_on_loopback(app) as base:
+        with serve_app(app) as base:
             async with httpx.AsyncClient(base_url=base, timeout=30) as api:
                 alice = await register(api, "alice@example.org")
                 bob = await register(api, "bob@example.org")
@@ -220,7 +191,7 @@ async def test_mcp_serves_again_after_a_restart_and_not_outside_the_lifespan(app
     assert outside.status_code == 503
     assert outside.json()["error"]["code"] == "unavailable"
     for email in ("alice@example.org", "bob@example.org"):
-        with serve_on_loopback(app) as base:
+        with serve_app(app) as base:
             async with httpx.AsyncClient(base_url=base, timeout=30) as api:
                 person = await register(api, email)
                 _, token = await token_for(api, person)

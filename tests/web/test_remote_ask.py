@@ -19,7 +19,7 @@ from starlette.routing import Route
 from typer.testing import CliRunner, Result
 
 from cli.main import app as cli
-from tests.mcp_http_server import serve_on_loopback
+from tests.fakes.loopback import serve_app
 from web.settings import WebSettings
 
 
@@ -33,7 +33,7 @@ class Remote:
 
 @pytest.fixture
 def remote(app: FastAPI) -> Iterator[Remote]:
-    with serve_on_loopback(app) as base, httpx.Client(base_url=base, timeout=30) as http:
+    with serve_app(app) as base, httpx.Client(base_url=base, timeout=30) as http:
         email, password = "alice@example.org", "s3cret-pass!"
         assert http.post(
             "/api/v1/auth/register", json={"email": email, "password": password}
@@ -163,7 +163,7 @@ def test_a_limit_answer_is_readable() -> None:
         )
 
     server = Starlette(routes=[Route("/api/v1/run", limited, methods=["POST"])])
-    with serve_on_loopback(server) as base:
+    with serve_app(server) as base:
         result = CliRunner().invoke(cli, ["ask", "--server", base, "--token", "fg_x", "hi"])
     assert result.exit_code == 4
     assert "limit reached (429): too many runs; retry after 17 s" in result.stderr
@@ -174,7 +174,7 @@ def test_a_server_without_a_model_key_says_so(web_settings: WebSettings) -> None
     from web.app import create_app
 
     server = create_app(web_settings, tools=TOOLS)  # no agent given: built from the settings
-    with serve_on_loopback(server) as base, httpx.Client(base_url=base, timeout=30) as http:
+    with serve_app(server) as base, httpx.Client(base_url=base, timeout=30) as http:
         email, password = "alice@example.org", "s3cret-pass!"
         http.post("/api/v1/auth/register", json={"email": email, "password": password})
         login = http.post("/api/v1/auth/jwt/login", data={"username": email, "password": password})
