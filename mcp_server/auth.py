@@ -2,7 +2,10 @@
 
 ``mcp_server`` does not know users: whoever mounts the app supplies a ``TokenVerifier`` that maps
 an access token to a ``Principal`` (the user and the tool context they act with: workspace,
-stored integration credentials). The web layer implements it over its users' long-lived tokens;
+stored integration credentials). The verifier also sees the request (its headers, query and path
+parameters), so a host may let clients choose among contexts, e.g. one of several workspaces;
+when the token is good but the request may not proceed it raises a ``ToolError``, answered as
+JSON with the error's status. The web layer implements it over its users' long-lived tokens;
 the standalone server uses ``StaticTokenVerifier`` with ``FAST_GENAI_MCP_TOKEN``.
 """
 
@@ -15,9 +18,11 @@ from typing import Any, Protocol
 
 from pydantic import SecretStr
 from starlette.datastructures import Headers
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tools.context import ToolContext
+from tools.errors import ToolError
 
 PRINCIPAL_SCOPE_KEY = "fast_genai.mcp.principal"
 """Where the authenticated ``Principal`` travels in the ASGI scope to the tool handlers."""
@@ -35,9 +40,15 @@ class Principal:
 
 
 class TokenVerifier(Protocol):
-    """Maps a bearer token to its principal; ``None`` for an unknown, expired or revoked one."""
+    """Maps a bearer token (and its request) to its principal.
 
-    async def verify(self, token: str) -> Principal | None: ...
+    Returns ``None`` for an unknown, expired or revoked token (401). Raises a ``ToolError`` when
+    the token is good but what the request asks for is not allowed (e.g. a workspace the user
+    may not use): the answer is the error's status with ``{"error": {"code", "message",
+    "hint"}}``.
+    """
+
+    async def verify(self, token: str, request: HTTPConnection) -> Principal | None: ...
 
 
 @dataclass(frozen=True)
@@ -48,7 +59,7 @@ class StaticTokenVerifier:
     context: ToolContext
     user_id: str = "local"
 
-    async def verify(self, token: str) -> Principal | None:
+    async def verify(self, token: str, request: HTTPConnection) -> Principal | None:
         expected = self.token.get_secret_value().encode()
         if not expected or not hmac.compare_digest(token.encode(), expected):
             return None
@@ -64,15 +75,31 @@ def _challenge(error: str | None, description: str | None) -> str:
     return "Bearer " + ", ".join(parts)
 
 
-async def _unauthorized(send: Send, error: str | None, description: str) -> None:
-    body = json.dumps({"error": error or "unauthorized", "error_description": description}).encode()
+async def _json(
+    send: Send, status: int, payload: dict[str, Any], *extra: tuple[bytes, bytes]
+) -> None:
+    body = json.dumps(payload).encode()
     headers: list[tuple[bytes, bytes]] = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),
-        (b"www-authenticate", _challenge(error, description if error else None).encode()),
+        *extra,
     ]
-    await send({"type": "http.response.start", "status": 401, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
+
+
+async def _unauthorized(send: Send, error: str | None, description: str) -> None:
+    await _json(
+        send,
+        401,
+        {"error": error or "unauthorized", "error_description": description},
+        (b"www-authenticate", _challenge(error, description if error else None).encode()),
+    )
+
+
+async def _refused(send: Send, exc: ToolError) -> None:
+    error = {"code": exc.code, "message": exc.message, "hint": exc.hint}
+    await _json(send, exc.status, {"error": error})
 
 
 @dataclass(frozen=True)
@@ -97,7 +124,11 @@ class BearerAuth:
                 send, "invalid_request", "the Authorization header must be 'Bearer <token>'"
             )
             return
-        principal = await self.verifier.verify(token)
+        try:
+            principal = await self.verifier.verify(token, HTTPConnection(scope))
+        except ToolError as exc:
+            await _refused(send, exc)
+            return
         if principal is None:
             await _unauthorized(send, "invalid_token", "the access token is unknown or revoked")
             return

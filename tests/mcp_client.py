@@ -26,9 +26,12 @@ ACCEPT = {"accept": "application/json, text/event-stream", "content-type": "appl
 
 
 @asynccontextmanager
-async def connect(url: str, token: str | None, mode: str = "auto") -> AsyncIterator[Client]:
-    """The SDK client over streamable HTTP, sending ``Authorization: Bearer <token>``."""
-    headers = {"authorization": f"Bearer {token}"} if token else {}
+async def connect(
+    url: str, token: str | None, mode: str = "auto", headers: dict[str, str] | None = None
+) -> AsyncIterator[Client]:
+    """The SDK client over streamable HTTP, sending ``Authorization: Bearer <token>`` and
+    ``headers``."""
+    headers = {**({"authorization": f"Bearer {token}"} if token else {}), **(headers or {})}
     async with (
         httpx2.AsyncClient(headers=headers, timeout=30) as http,
         Client(streamable_http_client(url, http_client=http), mode=mode) as client,

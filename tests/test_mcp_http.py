@@ -18,6 +18,7 @@ import httpx
 import pytest
 from mcp.shared.exceptions import MCPError
 from pydantic import SecretStr
+from starlette.requests import HTTPConnection
 
 from mcp_server.auth import Principal, StaticTokenVerifier
 from mcp_server.http import create_mcp_app
@@ -146,7 +147,7 @@ class Users:
     roots: dict[str, Path]
     revoked: set[str] = field(default_factory=set)
 
-    async def verify(self, token: str) -> Principal | None:
+    async def verify(self, token: str, request: HTTPConnection) -> Principal | None:
         if token not in self.roots or token in self.revoked:
             return None
         ctx = ToolContext.local(str(self.roots[token]))

@@ -206,3 +206,98 @@ async def test_a_user_with_no_workspace_is_refused(api: httpx.AsyncClient, base:
         base + "/mcp", json=INIT, headers={**ACCEPT, "authorization": f"Bearer {token}"}
     )
     assert response.status_code == 401
+
+
+@pytest.fixture
+def web_settings_three(web_settings: WebSettings, tmp_path: Path) -> WebSettings:
+    """The two workspaces plus "team", which Alice and Bob may both use (the default stays
+    "shared", which only Bob may)."""
+    team = tmp_path / "team"
+    team.mkdir()
+    (team / "plan.txt").write_text("the team's plan\n")
+    return web_settings.model_copy(
+        update={
+            "workspaces": {**web_settings.workspaces, "team": str(team)},
+            "workspace_readers": {
+                **web_settings.workspace_readers,
+                "team": "alice@example.org|bob@example.org",
+            },
+        }
+    )
+
+
+@pytest.mark.parametrize("how", ["query", "header"])
+async def test_a_client_chooses_one_of_its_workspaces(
+    web_settings_three: WebSettings, tmp_path: Path, how: str
+) -> None:
+    app = create_app(web_settings_three, tools=TOOLS)
+    with serve_app(app) as base:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as api:
+            alice = await register(api, "alice@example.org")
+            _, token = await token_for(api, alice)
+
+        def chosen(name: str) -> tuple[str, dict[str, str] | None]:
+            if how == "query":
+                return f"{base}/mcp?workspace={name}", None
+            return f"{base}/mcp", {"X-Fast-Genai-Workspace": name}
+
+        url, headers = chosen("team")
+        async with connect(url, token, headers=headers) as client:
+            plan = await client.call_tool("read_file", {"path": "plan.txt"})
+            assert not plan.is_error and "the team's plan" in text_of(plan)
+            diary = await client.call_tool("read_file", {"path": "diary.txt"})
+            assert diary.is_error  # "alices" is not the workspace chosen
+            made = await client.call_tool("create_file", {"path": "made.txt", "content": "t"})
+            assert not made.is_error, text_of(made)
+        assert (tmp_path / "team" / "made.txt").read_text() == "t"
+        assert not (tmp_path / "alices" / "made.txt").exists()
+        async with connect(base + "/mcp", token) as client:  # none named: her usual one
+            diary = await client.call_tool("read_file", {"path": "diary.txt"})
+            assert not diary.is_error and "alice's own file" in text_of(diary)
+
+        async with httpx.AsyncClient(timeout=30) as http:
+            for name in ("shared", "nowhere"):  # Bob's, and one that does not exist
+                url, headers = chosen(name)
+                response = await http.post(
+                    url,
+                    json=INIT,
+                    headers={**ACCEPT, "authorization": f"Bearer {token}", **(headers or {})},
+                )
+                assert response.status_code == 404, response.text
+                error = response.json()["error"]
+                assert error["code"] == "not_found"
+                assert error["message"] == f"no workspace named {name!r}; yours: alices, team"
+            # a wrong token is 401 whatever workspace it names: no names are given away
+            url, headers = chosen("shared")
+            response = await http.post(
+                url,
+                json=INIT,
+                headers={**ACCEPT, "authorization": "Bearer fg_" + "x" * 43, **(headers or {})},
+            )
+            assert response.status_code == 401
+        url, headers = chosen("shared")
+        with pytest.raises(BaseException) as caught:  # the SDK client fails on the 404 too
+            async with connect(url, token, headers=headers) as client:
+                await client.list_tools()
+        leaves = _leaves(caught.value)
+        assert any(isinstance(leaf, MCPError) and "Not Found" in str(leaf) for leaf in leaves)
+    await app.state.web.db.close()
+
+
+async def test_two_different_workspace_names_are_refused(api: httpx.AsyncClient, base: str) -> None:
+    alice = await register(api, "alice@example.org")
+    _, token = await token_for(api, alice)
+    headers = {**ACCEPT, "authorization": f"Bearer {token}", "X-Fast-Genai-Workspace": "shared"}
+    response = await api.post(base + "/mcp?workspace=alices", json=INIT, headers=headers)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_argument"
+    assert "X-Fast-Genai-Workspace" in response.json()["error"]["message"]
+    same = {**headers, "X-Fast-Genai-Workspace": "alices"}
+    response = await api.post(base + "/mcp?workspace=alices", json=INIT, headers=same)
+    assert response.status_code == 200, response.text
+
+
+def _leaves(exc: BaseException) -> list[BaseException]:
+    if isinstance(exc, BaseExceptionGroup):
+        return [leaf for inner in exc.exceptions for leaf in _leaves(inner)]
+    return [exc]

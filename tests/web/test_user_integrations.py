@@ -14,6 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from starlette.requests import HTTPConnection
 
 from tests.fakes.github import FakeGitHub
 from tests.fakes.jira import FakeJira
@@ -401,7 +402,8 @@ async def test_mcp_principal_carries_the_users_credentials(
     await api.put("/api/v1/integrations/github", json={"token": ALICE_TOKEN}, headers=alice.headers)
     created = await api.post("/api/v1/tokens", json={"name": "mcp"}, headers=alice.headers)
     assert created.status_code in (200, 201), created.text
-    principal = await UserTokenVerifier(app.state.web).verify(created.json()["token"])
+    request = HTTPConnection({"type": "http", "headers": [], "query_string": b""})
+    principal = await UserTokenVerifier(app.state.web).verify(created.json()["token"], request)
     assert principal is not None
     token = principal.context.credentials.github_token
     assert token is not None and token.get_secret_value() == ALICE_TOKEN
