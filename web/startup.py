@@ -16,6 +16,8 @@ def report(state: WebState, *, host: str, port: int) -> tuple[list[str], list[st
     database = url.render_as_string(hide_password=True)
     facts = [
         f"API:        http://{host}:{port}/api/v1  (docs: http://{host}:{port}/docs)",
+        f"MCP:        http://{host}:{port}/mcp  (clients send an access token from "
+        "POST /api/v1/tokens as 'Authorization: Bearer fg_...'; ?workspace=NAME picks one)",
         f"database:   {database}",
         "workspaces: "
         + (", ".join(f"{n}={w.root}" for n, w in state.workspaces.roots.items()) or "none"),

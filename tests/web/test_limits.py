@@ -190,3 +190,6 @@ async def test_the_start_up_report_tells_the_limits_without_the_redis_password(
         assert "rate 5/minute per user in redis://127.0.0.1:6379; daily tokens 5000" in text
         assert "hunter2" not in text
         assert "PUT /api/v1/integrations/" in text
+        [mcp] = [line for line in facts if line.startswith("MCP:")]
+        assert "http://127.0.0.1:8000/mcp " in mcp
+        assert "access token from POST /api/v1/tokens" in mcp

@@ -172,6 +172,10 @@ def test_starts_without_a_model_key_and_says_what_is_missing(
     text = serve.log.read_text()
     assert "GEMINI_API_KEY" in text
     assert str(workspace) in text
+    assert (
+        f"MCP:        {serve.url}/mcp  (clients send an access token from POST /api/v1/tokens"
+        in text
+    )
     with httpx.Client(base_url=serve.url, timeout=30) as client:
         headers = login(client, "nokey@example.org")
         refused = client.post(
