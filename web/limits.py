@@ -106,10 +106,9 @@ class RateLimiter:
                 log.warning("rate limit not enforced: its storage failed (%s)", exc.storage_error)
                 return
             wait = max(1, math.ceil(stats.reset_time - time.time()))
-            raise LimitExceeded(
+            raise LimitExceeded(  # when to retry: the Retry-After header
                 f"too many chat messages and runs: the limit is {_describe(item)}",
                 retry_after=wait,
-                hint=f"try again in {wait} s",
             )
 
 

@@ -75,8 +75,11 @@ class Served:
             self.process.wait()
 
 
-def start_server(root: Path, *, gemini: FakeGemini | None) -> Served:
-    """``fast-genai serve`` on a free port, its database, config and workspaces under ``root``."""
+def start_server(
+    root: Path, *, gemini: FakeGemini | None, settings: dict[str, str] | None = None
+) -> Served:
+    """``fast-genai serve`` on a free port, its database, config and workspaces under ``root``;
+    ``settings``: more environment variables (e.g. ``FAST_GENAI_RATE_LIMIT``)."""
     workspaces = {"main": root / "ws-main", "other": root / "ws-other"}
     for path in workspaces.values():
         path.mkdir(parents=True)
@@ -94,6 +97,7 @@ def start_server(root: Path, *, gemini: FakeGemini | None) -> Served:
     )
     if gemini is not None:
         env.update(GEMINI_API_KEY="test-key", GOOGLE_GEMINI_BASE_URL=gemini.base_url)
+    env.update(settings or {})
     port = free_port()
     log = root / "serve.log"
     with log.open("wb") as out:

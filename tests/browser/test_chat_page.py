@@ -377,24 +377,44 @@ def test_the_markdown_renderer_builds_only_whitelisted_elements(page: Page, serv
     assert page.evaluate("window.__xss") is None
 
 
-def test_a_limit_answer_from_the_server_is_readable(page: Page, server: Served) -> None:
-    """The page's handling of a 429 (the per-user limits answer it with a JSON error and
-    Retry-After): the chat request is answered by the browser here, as the server would."""
-    register(page, server, email())
-    page.route(
-        "**/api/v1/chat*",
-        lambda route: route.fulfill(
-            status=429,
-            headers={"Retry-After": "30", "Content-Type": "application/json"},
-            body='{"error": {"code": "rate_limited", "message": "too many chat requests",'
-            ' "hint": null}}',
-        ),
-    )
+def test_the_servers_rate_limit_is_readable(
+    page: Page, limited_server: Served, gemini: FakeGemini
+) -> None:
+    """A real 429 from the per-user rate limit (one message a minute on this server): the page
+    says so with the server's message and its Retry-After, and the model is not asked."""
+    register(page, limited_server, email())
+    gemini.script(Reply.text("The one answer this minute."))
     ask(page, "hello")
-    error = page.locator("#chat-error")
-    expect(error).to_have_text("Limit reached: too many chat requests. Try again in 30 s.")
+    expect(page.locator(assistant(page))).to_contain_text("The one answer this minute.")
     expect(page.locator("#send")).to_be_enabled()
+    asked = len(gemini.requests)
+
+    with page.expect_response(lambda r: "/api/v1/chat" in r.url) as answered:
+        ask(page, "and again")
+    response = answered.value
+    assert response.status == 429
+    retry_after = int(response.headers["retry-after"])
+    assert 1 <= retry_after <= 60
+    error = page.locator("#chat-error")
+    expect(error).to_have_text(
+        "Limit reached: too many chat messages and runs: the limit is 1 per minute. "
+        f"Try again in {retry_after} s."
+    )
+    expect(page.locator("#send")).to_be_enabled()
+    assert len(gemini.requests) == asked
     shot(page, "errors", "limit")
+
+
+@pytest.fixture
+def limited_server(tmp_path: Path, fake_gemini: FakeGemini, chromium_path: str) -> Iterator[Served]:
+    """A second server, whose users may send one chat message (or run) a minute."""
+    served = start_server(
+        tmp_path, gemini=fake_gemini, settings={"FAST_GENAI_RATE_LIMIT": "1/minute"}
+    )
+    try:
+        yield served
+    finally:
+        served.stop()
 
 
 def test_leaving_a_streaming_conversation_keeps_its_answer_out_of_the_next(
