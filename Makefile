@@ -10,7 +10,8 @@ $(UV):
 	python3 -m pip install --quiet --disable-pip-version-check --target .cache/uv-bootstrap uv
 
 .venv-ready: $(UV)
-	$(UV) sync --frozen
+	$(UV) sync --frozen --compile-bytecode
+	.venv/bin/python -m compileall -q tools agent mcp_server web cli
 
 run: .venv-ready
 	$(UV) run --frozen fast-genai serve
