@@ -79,10 +79,9 @@ def code_outline(console: Console, result: CodeOutline) -> None:
             tree.add(f"[dim]{len(outline.imports)} imports[/]")
         nodes: dict[str, Tree] = {}
         for symbol in outline.symbols:
-            label = (
-                f"[magenta]{symbol.kind}[/] {escape(symbol.signature or symbol.name)} "
-                f"[dim]{symbol.start_line}-{symbol.end_line}[/]"
-            )
+            shown = symbol.signature or symbol.name
+            kind = "" if shown.startswith(symbol.kind + " ") else f"[magenta]{symbol.kind}[/] "
+            label = f"{kind}{escape(shown)} [dim]{symbol.start_line}-{symbol.end_line}[/]"
             if symbol.doc:
                 label += f" [green]{escape(symbol.doc)}[/]"
             parent = nodes.get(symbol.parent or "", tree)
