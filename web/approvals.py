@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -24,10 +24,12 @@ from web.models import PendingApproval, User, utcnow
 
 
 class ApprovalView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     tool: str
     tool_call_id: str
-    arguments: dict[str, Any]
+    arguments: dict[str, Any] = Field(validation_alias="args")
     workspace: str
     conversation_id: uuid.UUID | None
     status: str
@@ -35,16 +37,7 @@ class ApprovalView(BaseModel):
 
     @classmethod
     def of(cls, row: PendingApproval) -> ApprovalView:
-        return cls(
-            id=row.id,
-            tool=row.tool,
-            tool_call_id=row.tool_call_id,
-            arguments=row.args,
-            workspace=row.workspace,
-            conversation_id=row.conversation_id,
-            status=row.status,
-            created_at=row.created_at,
-        )
+        return cls.model_validate(row)
 
 
 def json_arguments(spec: ToolSpec, kwargs: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func
 from sqlmodel import col, select
 
@@ -22,6 +22,8 @@ router = APIRouter(tags=["conversations"])
 
 
 class ConversationView(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     id: uuid.UUID
     title: str
     workspace: str
@@ -32,15 +34,7 @@ class ConversationView(BaseModel):
 
     @classmethod
     def of(cls, row: Conversation) -> ConversationView:
-        return cls(
-            id=row.id,
-            title=row.title,
-            workspace=row.workspace,
-            status=row.status,
-            error=row.error,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
+        return cls.model_validate(row)
 
 
 class ConversationPage(BaseModel):
