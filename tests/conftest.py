@@ -14,8 +14,22 @@ from pathlib import Path
 import pytest
 
 from tests.fakes.gemini import gemini  # noqa: F401 (the fake Gemini server fixture, for every test)
+from tests.fakes.github import FakeGitHub
 from tools.context import ToolContext
 from tools.settings import ToolSettings
+
+CREDENTIAL_VARS = (
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "GITHUB_TOKEN",
+    "NOTION_TOKEN",
+    "JIRA_URL",
+    "JIRA_USERNAME",
+    "JIRA_API_TOKEN",
+    "JIRA_PERSONAL_TOKEN",
+    "DATABASE_URL",
+)
+"""Settings from the developer's environment that no test may inherit."""
 
 
 def require_program(name: str, *candidates: str) -> str:
@@ -53,17 +67,7 @@ def _isolated_config(
     monkeypatch.setenv("FAST_GENAI_CONFIG", str(home / "config.toml"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
-    for var in (
-        "GEMINI_API_KEY",
-        "GOOGLE_API_KEY",
-        "GITHUB_TOKEN",
-        "NOTION_TOKEN",
-        "JIRA_URL",
-        "JIRA_USERNAME",
-        "JIRA_API_TOKEN",
-        "JIRA_PERSONAL_TOKEN",
-        "DATABASE_URL",
-    ):
+    for var in CREDENTIAL_VARS:
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(home)
     yield
@@ -95,3 +99,14 @@ def ctx(workspace: Path) -> ToolContext:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+@pytest.fixture
+def github_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
+    """A running GitHub fake with ``octo/hello``; GITHUB_TOKEN and GITHUB_API_URL point at it."""
+    fake = FakeGitHub()
+    fake.add_repo("octo/hello")
+    with fake.running():
+        monkeypatch.setenv("GITHUB_TOKEN", fake.token)
+        monkeypatch.setenv("GITHUB_API_URL", fake.base_url)
+        yield fake

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,16 +16,6 @@ from tests.fakes.jira import FakeJira
 runner = CliRunner()
 
 
-@pytest.fixture
-def github(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
-    fake = FakeGitHub()
-    fake.add_repo("octo/hello")
-    with fake.running():
-        monkeypatch.setenv("GITHUB_TOKEN", fake.token)
-        monkeypatch.setenv("GITHUB_API_URL", fake.base_url)
-        yield fake
-
-
 def call(workspace: Path, *args: str) -> tuple[int, str, str]:
     result = runner.invoke(app, ["tools", "call", *args, "-w", str(workspace)])
     return result.exit_code, result.stdout, result.stderr
@@ -35,33 +24,35 @@ def call(workspace: Path, *args: str) -> tuple[int, str, str]:
 ARGS = ("create_github_file", "repo=octo/hello", "path=docs/a.md", "content=# A", "message=Add a")
 
 
-def test_dry_run_shows_the_request_and_sends_nothing(workspace: Path, github: FakeGitHub) -> None:
+def test_dry_run_shows_the_request_and_sends_nothing(
+    workspace: Path, github_env: FakeGitHub
+) -> None:
     code, out, _ = call(workspace, *ARGS, "--dry-run")
     assert code == exit_codes.OK
-    assert "dry run" in out and f"{github.base_url}/repos/octo/hello/contents/docs/a.md" in out
-    assert github.requests == []
+    assert "dry run" in out and f"{github_env.base_url}/repos/octo/hello/contents/docs/a.md" in out
+    assert github_env.requests == []
 
 
-def test_a_write_needs_approval(workspace: Path, github: FakeGitHub) -> None:
+def test_a_write_needs_approval(workspace: Path, github_env: FakeGitHub) -> None:
     code, _, err = call(workspace, *ARGS)
     assert code == exit_codes.DENIED
     assert "--yes" in err
-    assert github.requests == []
+    assert github_env.requests == []
 
 
 def test_yes_creates_the_file_and_a_second_call_reuses_it(
-    workspace: Path, github: FakeGitHub
+    workspace: Path, github_env: FakeGitHub
 ) -> None:
     code, out, _ = call(workspace, *ARGS, "--yes")
     assert code == exit_codes.OK
     assert "https://github.com/octo/hello/blob/main/docs/a.md" in out
     code, out, _ = call(workspace, *ARGS, "--yes")
     assert code == exit_codes.OK and "not repeated" in out
-    assert len(github.writes()) == 1
+    assert len(github_env.writes()) == 1
 
 
-def test_existing_file_is_a_tool_error(workspace: Path, github: FakeGitHub) -> None:
-    github.repos["octo/hello"].branches["main"]["docs/a.md"] = b"old"
+def test_existing_file_is_a_tool_error(workspace: Path, github_env: FakeGitHub) -> None:
+    github_env.repos["octo/hello"].branches["main"]["docs/a.md"] = b"old"
     code, _, err = call(workspace, *ARGS, "--yes")
     assert code == exit_codes.TOOL_ERROR
     assert "already exists" in err and "Traceback" not in err

@@ -12,6 +12,7 @@ import anyio
 import pytest
 
 from tests.conftest import require_program
+from tests.tree import write_tree
 from tools.context import ToolContext
 from tools.create_file import create_file
 from tools.errors import (
@@ -31,16 +32,6 @@ from tools.settings import ToolSettings
 pytestmark = pytest.mark.anyio
 
 
-def write(root: Path, files: dict[str, str | bytes]) -> None:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content)
-
-
 def context(root: Path, **settings: int) -> ToolContext:
     return ToolContext.local(str(root), settings=ToolSettings(**settings))  # type: ignore[arg-type]
 
@@ -54,7 +45,7 @@ async def paths(ctx: ToolContext, **kwargs: object) -> list[str]:
 
 
 async def test_gitignore_nested_negation_and_directories(workspace: Path, ctx: ToolContext) -> None:
-    write(
+    write_tree(
         workspace,
         {
             ".gitignore": "*.log\n!keep.log\nbuild/\n/top.txt\n",
@@ -84,7 +75,7 @@ async def test_gitignore_nested_negation_and_directories(workspace: Path, ctx: T
 
 
 async def test_ignore_file_precedence_and_git_exclude(workspace: Path, ctx: ToolContext) -> None:
-    write(
+    write_tree(
         workspace,
         {
             ".gitignore": "*.txt\n",
@@ -109,7 +100,7 @@ async def test_ignore_file_precedence_and_git_exclude(workspace: Path, ctx: Tool
 async def test_nothing_is_re_included_inside_an_ignored_directory(
     workspace: Path, ctx: ToolContext
 ) -> None:
-    write(
+    write_tree(
         workspace,
         {
             ".gitignore": "build/\n!build/keep.txt\ndist/*\n!dist/keep.txt\n",
@@ -127,7 +118,7 @@ async def test_nothing_is_re_included_inside_an_ignored_directory(
 async def test_listing_an_ignored_directory_explicitly_lists_it(
     workspace: Path, ctx: ToolContext
 ) -> None:
-    write(workspace, {".gitignore": "vendor/\n", "vendor/lib.py": "", "vendor/x/y.py": ""})
+    write_tree(workspace, {".gitignore": "vendor/\n", "vendor/lib.py": "", "vendor/x/y.py": ""})
     assert "vendor/lib.py" not in await paths(ctx)
     assert await paths(ctx, path="vendor") == ["vendor/lib.py", "vendor/x", "vendor/x/y.py"]
 
@@ -135,12 +126,12 @@ async def test_listing_an_ignored_directory_explicitly_lists_it(
 async def test_rules_of_ancestors_apply_to_a_subdirectory(
     workspace: Path, ctx: ToolContext
 ) -> None:
-    write(workspace, {".gitignore": "*.tmp\n", "src/a.tmp": "", "src/a.py": ""})
+    write_tree(workspace, {".gitignore": "*.tmp\n", "src/a.tmp": "", "src/a.py": ""})
     assert await paths(ctx, path="src") == ["src/a.py"]
 
 
 async def test_hidden_entries(workspace: Path, ctx: ToolContext) -> None:
-    write(
+    write_tree(
         workspace,
         {".hidden.txt": "", ".config/settings.toml": "", "visible.txt": "", ".git/HEAD": ""},
     )
@@ -154,7 +145,7 @@ async def test_hidden_entries(workspace: Path, ctx: ToolContext) -> None:
 
 
 async def test_depth(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"a.txt": "", "d1/b.txt": "", "d1/d2/c.txt": "", "d1/d2/d3/d.txt": ""})
+    write_tree(workspace, {"a.txt": "", "d1/b.txt": "", "d1/d2/c.txt": "", "d1/d2/d3/d.txt": ""})
     assert await paths(ctx, max_depth=1) == ["a.txt", "d1"]
     assert await paths(ctx, max_depth=2) == ["a.txt", "d1", "d1/b.txt", "d1/d2"]
     assert await paths(ctx, path="d1", max_depth=1) == ["d1/b.txt", "d1/d2"]
@@ -162,7 +153,7 @@ async def test_depth(workspace: Path, ctx: ToolContext) -> None:
 
 
 async def test_glob(workspace: Path, ctx: ToolContext) -> None:
-    write(
+    write_tree(
         workspace,
         {"setup.py": "", "src/app/main.py": "", "src/app/view.ts": "", "docs/a.md": ""},
     )
@@ -176,7 +167,7 @@ async def test_glob(workspace: Path, ctx: ToolContext) -> None:
 
 
 async def test_limit_and_truncation(workspace: Path) -> None:
-    write(workspace, {f"f{i:02}.txt": "" for i in range(10)} | {"deep/x/y/z.txt": ""})
+    write_tree(workspace, {f"f{i:02}.txt": "" for i in range(10)} | {"deep/x/y/z.txt": ""})
     ctx = context(workspace, max_results=5)
     listing = await list_files(ctx)
     assert len(listing.entries) == 5 and listing.truncated and listing.limit == 5
@@ -188,7 +179,7 @@ async def test_limit_and_truncation(workspace: Path) -> None:
 
 
 async def test_entries_kinds_and_sizes(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"data.bin": b"12345", "dir/x.txt": ""})
+    write_tree(workspace, {"data.bin": b"12345", "dir/x.txt": ""})
     os.symlink("data.bin", workspace / "alias")
     entries = {entry.path: entry for entry in (await list_files(ctx)).entries}
     assert entries["data.bin"].kind == "file" and entries["data.bin"].size == 5
@@ -197,7 +188,7 @@ async def test_entries_kinds_and_sizes(workspace: Path, ctx: ToolContext) -> Non
 
 
 async def test_listing_a_file_or_nothing(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"one.txt": "abc"})
+    write_tree(workspace, {"one.txt": "abc"})
     listing = await list_files(ctx, path="one.txt")
     assert [(e.path, e.size) for e in listing.entries] == [("one.txt", 3)]
     with pytest.raises(NotFound):
@@ -208,7 +199,7 @@ async def test_listing_a_file_or_nothing(workspace: Path, ctx: ToolContext) -> N
 
 
 async def test_read_numbered_lines_and_ranges(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"f.txt": "".join(f"line {i}\n" for i in range(1, 13))})
+    write_tree(workspace, {"f.txt": "".join(f"line {i}\n" for i in range(1, 13))})
     whole = await read_file(ctx, "f.txt")
     assert whole.total_lines == 12 and (whole.start_line, whole.end_line) == (1, 12)
     assert whole.content.splitlines()[0] == " 1\tline 1"
@@ -229,7 +220,7 @@ async def test_read_numbered_lines_and_ranges(workspace: Path, ctx: ToolContext)
 
 
 async def test_read_line_endings_and_empty_files(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"crlf.txt": b"a\r\nb\r\nno newline", "empty.txt": ""})
+    write_tree(workspace, {"crlf.txt": b"a\r\nb\r\nno newline", "empty.txt": ""})
     crlf = await read_file(ctx, "crlf.txt")
     assert crlf.content == "1\ta\n2\tb\n3\tno newline\n"
     empty = await read_file(ctx, "empty.txt")
@@ -249,7 +240,7 @@ async def test_read_line_endings_and_empty_files(workspace: Path, ctx: ToolConte
 async def test_read_encodings(
     workspace: Path, ctx: ToolContext, data: bytes, encoding: str, text: str, noted: bool
 ) -> None:
-    write(workspace, {"f.txt": data})
+    write_tree(workspace, {"f.txt": data})
     result = await read_file(ctx, "f.txt")
     assert result.encoding == encoding
     assert result.content.splitlines()[0] == f"1\t{text}"
@@ -268,7 +259,7 @@ async def test_read_encodings(
     ],
 )
 async def test_binary_files_are_refused(workspace: Path, ctx: ToolContext, data: bytes) -> None:
-    write(workspace, {"blob": data})
+    write_tree(workspace, {"blob": data})
     with pytest.raises(BinaryFile, match="binary"):
         await read_file(ctx, "blob")
 
@@ -276,14 +267,14 @@ async def test_binary_files_are_refused(workspace: Path, ctx: ToolContext, data:
 async def test_a_nul_after_the_sniffed_start_is_still_refused(
     workspace: Path, ctx: ToolContext
 ) -> None:
-    write(workspace, {"late.txt": b"ok\n" * 5000 + b"bad\x00line\n"})
+    write_tree(workspace, {"late.txt": b"ok\n" * 5000 + b"bad\x00line\n"})
     with pytest.raises(BinaryFile):
         await read_file(ctx, "late.txt", start_line=4990)
     assert (await read_file(ctx, "late.txt", end_line=2)).content == "1\tok\n2\tok\n"
 
 
 async def test_size_cap_names_the_cap_and_suggests_a_range(workspace: Path) -> None:
-    write(workspace, {"big.txt": "".join(f"row {i}\n" for i in range(1, 301))})
+    write_tree(workspace, {"big.txt": "".join(f"row {i}\n" for i in range(1, 301))})
     ctx = context(workspace, max_read_bytes=500)
     with pytest.raises(TooLarge) as caught:
         await read_file(ctx, "big.txt")
@@ -296,7 +287,7 @@ async def test_size_cap_names_the_cap_and_suggests_a_range(workspace: Path) -> N
 
 
 async def test_line_cap_truncates_with_a_continuation(workspace: Path) -> None:
-    write(workspace, {"f.txt": "".join(f"{i}\n" for i in range(1, 26))})
+    write_tree(workspace, {"f.txt": "".join(f"{i}\n" for i in range(1, 26))})
     ctx = context(workspace, max_read_lines=10)
     first = await read_file(ctx, "f.txt")
     assert (first.end_line, first.truncated, first.next_start_line) == (10, True, 11)
@@ -316,7 +307,7 @@ async def test_ranges_match_the_lines_anywhere_in_a_large_file(
 ) -> None:
     lines = [f"{i:07d} " + "é" * (i % 13) for i in range(1, 120_001)]  # ~2.2 MB, multi-byte
     text = "\n".join(lines) + ("\n" if trailing_newline else "")
-    write(workspace, {"big.txt": text.encode()})
+    write_tree(workspace, {"big.txt": text.encode()})
     ctx = context(workspace, max_read_bytes=1_000_000, max_read_lines=50)
     for start in (1, 2, 55_000, 55_001, 119_990, 120_000):
         result = await read_file(ctx, "big.txt", start_line=start, end_line=start + 20)
@@ -329,7 +320,7 @@ async def test_ranges_match_the_lines_anywhere_in_a_large_file(
 
 
 async def test_an_over_long_line_is_cut(workspace: Path) -> None:
-    write(workspace, {"min.js": "x" * 2000 + "\nshort\n"})
+    write_tree(workspace, {"min.js": "x" * 2000 + "\nshort\n"})
     ctx = context(workspace, max_read_bytes=1000)  # lines are cut at a tenth of it
     result = await read_file(ctx, "min.js", start_line=1, end_line=2)
     first, second = result.content.splitlines()
@@ -361,14 +352,14 @@ async def test_create_with_parents(workspace: Path, ctx: ToolContext) -> None:
 
 
 async def test_no_silent_overwrite(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"f.txt": "original\n"})
+    write_tree(workspace, {"f.txt": "original\n"})
     with pytest.raises(AlreadyExists, match="overwrite=true"):
         await create_file(ctx, "f.txt", "new\n")
     assert (workspace / "f.txt").read_text() == "original\n"
 
 
 async def test_overwrite_is_atomic_and_keeps_the_mode(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"run.sh": "old\n"})
+    write_tree(workspace, {"run.sh": "old\n"})
     (workspace / "run.sh").chmod(0o750)
     with (workspace / "run.sh").open() as reader:  # a reader holding the old file
         result = await create_file(ctx, "run.sh", "new\n", overwrite=True)
@@ -384,7 +375,7 @@ async def test_dry_run_touches_nothing(workspace: Path, ctx: ToolContext) -> Non
     assert result.dry_run and result.created and result.preview == "# Title\n"
     assert result.bytes_written == 8
     assert os.listdir(workspace) == []
-    write(workspace, {"x.md": "keep"})
+    write_tree(workspace, {"x.md": "keep"})
     with pytest.raises(AlreadyExists):  # a dry run reports the refusal a real run would meet
         await create_file(ctx, "x.md", "other", dry_run=True)
     overwrite = await create_file(ctx, "x.md", "other", overwrite=True, dry_run=True)
@@ -419,7 +410,7 @@ async def test_symlinks_out_are_refused(workspace: Path, ctx: ToolContext, tmp_p
 
 
 async def test_bad_targets(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"file.txt": "x", "dir/y.txt": "y"})
+    write_tree(workspace, {"file.txt": "x", "dir/y.txt": "y"})
     for path, fragment in (
         ("dir", "is a directory"),
         ("newdir/", "names a directory"),
@@ -460,7 +451,7 @@ PARITY_TREE: dict[str, str | bytes] = {
 @pytest.mark.parametrize("hidden", [False, True])
 async def test_same_files_as_ripgrep(workspace: Path, ctx: ToolContext, hidden: bool) -> None:
     rg = require_program("rg", str(Path(sys.executable).parent / "rg"))
-    write(workspace, PARITY_TREE)
+    write_tree(workspace, PARITY_TREE)
     command = [rg, "--files", "--no-require-git", *(["--hidden"] if hidden else [])]
     done = await anyio.run_process(command, cwd=workspace)
     lines = done.stdout.decode().splitlines()

@@ -13,6 +13,7 @@ import anyio
 import pytest
 
 from tests.conftest import require_program
+from tests.tree import write_tree
 from tools import ripgrep
 from tools.context import ToolContext
 from tools.errors import (
@@ -34,16 +35,6 @@ def _rg_installed() -> None:
     require_program("rg", ripgrep.rg_binary_or_none() or "rg")
 
 
-def write(root: Path, files: dict[str, str | bytes]) -> None:
-    for name, content in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content)
-
-
 def spots(result: SearchCodeResult) -> list[tuple[str, int]]:
     return [(hit.path, hit.line) for hit in result.hits]
 
@@ -56,14 +47,14 @@ async def search(ctx: ToolContext, query: str, **kwargs: object) -> list[tuple[s
 
 
 async def test_literal_by_default_regex_on_request(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"a.txt": "a.c\nabc\nx(y\n"})
+    write_tree(workspace, {"a.txt": "a.c\nabc\nx(y\n"})
     assert await search(ctx, "a.c") == [("a.txt", 1)]
     assert await search(ctx, "a.c", regex=True) == [("a.txt", 1), ("a.txt", 2)]
     assert await search(ctx, "x(y") == [("a.txt", 3)]  # a literal, not a broken regex
 
 
 async def test_hit_fields(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"src/m.py": "import os\n\ndef  main():\r\n    return os\n"})
+    write_tree(workspace, {"src/m.py": "import os\n\ndef  main():\r\n    return os\n"})
     result = await search_code(ctx, "main")
     assert result.hits == [
         SearchHit(path="src/m.py", line=3, column=6, end_column=10, text="def  main():")
@@ -76,7 +67,7 @@ async def test_hit_fields(workspace: Path, ctx: ToolContext) -> None:
 
 
 async def test_smart_case_and_explicit_case(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"c.txt": "foo\nFoo\nFOO\n"})
+    write_tree(workspace, {"c.txt": "foo\nFoo\nFOO\n"})
     assert await search(ctx, "foo") == [("c.txt", 1), ("c.txt", 2), ("c.txt", 3)]
     assert await search(ctx, "Foo") == [("c.txt", 2)]
     assert await search(ctx, "foo", case_sensitive=True) == [("c.txt", 1)]
@@ -93,14 +84,14 @@ async def test_smart_case_and_explicit_case(workspace: Path, ctx: ToolContext) -
 
 
 async def test_query_starting_with_dashes(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"d.txt": "run --verbose\nrun -v\nplain\n", "-e.txt": "-v here\n"})
+    write_tree(workspace, {"d.txt": "run --verbose\nrun -v\nplain\n", "-e.txt": "-v here\n"})
     assert await search(ctx, "--verbose") == [("d.txt", 1)]
     assert await search(ctx, "-v") == [("-e.txt", 1), ("d.txt", 1), ("d.txt", 2)]
     assert await search(ctx, "-v", path="-e.txt") == [("-e.txt", 1)]
 
 
 async def test_no_match_is_an_empty_result(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"a.txt": "hello\n"})
+    write_tree(workspace, {"a.txt": "hello\n"})
     result = await search_code(ctx, "absent")
     assert result.hits == []
     assert result.files_with_hits == 0
@@ -109,14 +100,14 @@ async def test_no_match_is_an_empty_result(workspace: Path, ctx: ToolContext) ->
 
 
 async def test_unicode_columns_count_characters(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"u.txt": "héllo wörld ✓ target\n"})
+    write_tree(workspace, {"u.txt": "héllo wörld ✓ target\n"})
     (hit,) = (await search_code(ctx, "target")).hits
     assert hit.text[hit.column - 1 : hit.end_column - 1] == "target"
     assert (hit.column, hit.end_column) == (15, 21)
 
 
 async def test_non_utf8_file(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"latin1.txt": b"first\ncaf\xe9 needle \xff\n"})
+    write_tree(workspace, {"latin1.txt": b"first\ncaf\xe9 needle \xff\n"})
     (hit,) = (await search_code(ctx, "needle")).hits
     assert hit.line == 2
     assert hit.text == "caf\ufffd needle \ufffd"
@@ -131,7 +122,7 @@ async def test_non_utf8_file_name(workspace: Path, ctx: ToolContext) -> None:
 
 async def test_long_line_is_cut_around_the_match(workspace: Path, ctx: ToolContext) -> None:
     line = "x" * 3000 + "needle" + "y" * 3000
-    write(workspace, {"min.js": line + "\nshort needle\n"})
+    write_tree(workspace, {"min.js": line + "\nshort needle\n"})
     long_hit, short_hit = (await search_code(ctx, "needle")).hits
     assert long_hit.column == 3001
     assert long_hit.text_column > 1
@@ -144,7 +135,7 @@ async def test_long_line_is_cut_around_the_match(workspace: Path, ctx: ToolConte
 
 async def test_a_line_longer_than_a_read_chunk(workspace: Path, ctx: ToolContext) -> None:
     """rg's JSON for one line spans several pipe reads; it is put back together."""
-    write(workspace, {"huge.txt": "x" * 1_500_000 + "needle\nneedle again\n"})
+    write_tree(workspace, {"huge.txt": "x" * 1_500_000 + "needle\nneedle again\n"})
     first, second = (await search_code(ctx, "needle")).hits
     assert (first.line, first.column, first.end_column) == (1, 1_500_001, 1_500_007)
     assert len(first.text) == 500  # cut around the match; the line ends right after it
@@ -156,7 +147,7 @@ async def test_a_line_longer_than_a_read_chunk(workspace: Path, ctx: ToolContext
 
 
 async def test_globs_include_and_exclude(workspace: Path, ctx: ToolContext) -> None:
-    write(
+    write_tree(
         workspace,
         {"a.py": "hit\n", "b.txt": "hit\n", "src/c.py": "hit\n", "tests/d.py": "hit\n"},
     )
@@ -171,7 +162,7 @@ async def test_globs_include_and_exclude(workspace: Path, ctx: ToolContext) -> N
 
 
 async def test_a_single_glob_string_is_accepted(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"a.py": "hit\n", "b.txt": "hit\n"})
+    write_tree(workspace, {"a.py": "hit\n", "b.txt": "hit\n"})
     spec = get_tool("search_code")
     result = await spec.call(ctx, {"query": "hit", "glob": "*.txt"})
     assert isinstance(result, SearchCodeResult)
@@ -180,7 +171,7 @@ async def test_a_single_glob_string_is_accepted(workspace: Path, ctx: ToolContex
 
 
 async def test_bad_globs(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"a.py": "hit\n"})
+    write_tree(workspace, {"a.py": "hit\n"})
     with pytest.raises(InvalidArgument, match="unclosed character class"):
         await search_code(ctx, "hit", glob=["["])
     with pytest.raises(InvalidArgument, match="no pattern"):
@@ -188,7 +179,7 @@ async def test_bad_globs(workspace: Path, ctx: ToolContext) -> None:
 
 
 async def test_gitignore_and_ignore_files_are_respected(workspace: Path, ctx: ToolContext) -> None:
-    write(
+    write_tree(
         workspace,
         {
             ".gitignore": "build/\n*.log\n!keep.log\n",
@@ -205,13 +196,13 @@ async def test_gitignore_and_ignore_files_are_respected(workspace: Path, ctx: To
 
 
 async def test_ignore_files_above_the_workspace_do_not_count(tmp_path: Path) -> None:
-    write(tmp_path, {".gitignore": "ws/\n*.py\n", "ws/a.py": "token\n"})
+    write_tree(tmp_path, {".gitignore": "ws/\n*.py\n", "ws/a.py": "token\n"})
     ctx = ToolContext.local(str(tmp_path / "ws"))
     assert await search(ctx, "token") == [("a.py", 1)]
 
 
 async def test_hidden_files_and_directories_are_skipped(workspace: Path, ctx: ToolContext) -> None:
-    write(
+    write_tree(
         workspace,
         {".hidden.py": "token\n", ".config/x.txt": "token\n", "seen.txt": "token\n"},
     )
@@ -220,13 +211,13 @@ async def test_hidden_files_and_directories_are_skipped(workspace: Path, ctx: To
 
 
 async def test_binary_files_are_skipped(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"blob.bin": b"token\x00\x01\x02", "text.txt": "token\n"})
+    write_tree(workspace, {"blob.bin": b"token\x00\x01\x02", "text.txt": "token\n"})
     assert await search(ctx, "token") == [("text.txt", 1)]
 
 
 async def test_symlinks_are_not_followed(tmp_path: Path) -> None:
     root = tmp_path / "ws"
-    write(tmp_path, {"outside/secret.txt": "token\n", "ws/inside/a.txt": "token\n"})
+    write_tree(tmp_path, {"outside/secret.txt": "token\n", "ws/inside/a.txt": "token\n"})
     (root / "link_out").symlink_to(tmp_path / "outside")
     (root / "link_in").symlink_to(root / "inside")
     (root / "file_link.txt").symlink_to(root / "inside" / "a.txt")
@@ -243,7 +234,7 @@ async def test_secret_files_are_excluded(workspace: Path) -> None:
         "credentials.json": '{"token": 1}\n',
         "app.py": "token = 1\n",
     }
-    write(workspace, files)
+    write_tree(workspace, files)
     ctx = ToolContext.local(str(workspace))
     assert await search(ctx, "token", glob=["*"]) == [("app.py", 1)]
     with pytest.raises(SecretFileRefused):
@@ -263,7 +254,7 @@ async def test_secret_files_are_excluded(workspace: Path) -> None:
 
 
 async def test_search_under_a_directory_and_in_one_file(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"a/x.txt": "token\n", "a/b/y.txt": "token\n", "c/z.txt": "token\n"})
+    write_tree(workspace, {"a/x.txt": "token\n", "a/b/y.txt": "token\n", "c/z.txt": "token\n"})
     assert await search(ctx, "token", path="a") == [("a/b/y.txt", 1), ("a/x.txt", 1)]
     assert await search(ctx, "token", path="./a/b/") == [("a/b/y.txt", 1)]
     assert await search(ctx, "token", path="c/z.txt") == [("c/z.txt", 1)]
@@ -271,7 +262,7 @@ async def test_search_under_a_directory_and_in_one_file(workspace: Path, ctx: To
 
 
 async def test_paths_outside_the_workspace_are_refused(tmp_path: Path) -> None:
-    write(tmp_path, {"outside.txt": "token\n", "ws/a.txt": "token\n"})
+    write_tree(tmp_path, {"outside.txt": "token\n", "ws/a.txt": "token\n"})
     ctx = ToolContext.local(str(tmp_path / "ws"))
     for path in ("..", "../outside.txt", str(tmp_path), "/etc"):
         with pytest.raises(PathOutsideWorkspace):
@@ -284,7 +275,7 @@ async def test_paths_outside_the_workspace_are_refused(tmp_path: Path) -> None:
 
 
 async def test_invalid_regex_reports_the_regex_error(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"a.txt": "x\n"})
+    write_tree(workspace, {"a.txt": "x\n"})
     with pytest.raises(InvalidArgument, match="regex parse error") as caught:
         await search_code(ctx, "(unclosed", regex=True)
     assert "unclosed group" in str(caught.value)
@@ -332,7 +323,7 @@ async def test_context_lines(workspace: Path, ctx: ToolContext) -> None:
     lines[4] = "hit middle"
     lines[5] = "hit next"
     lines[9] = "hit last"
-    write(workspace, {"f.txt": "\n".join(lines) + "\n"})
+    write_tree(workspace, {"f.txt": "\n".join(lines) + "\n"})
     result = await search_code(ctx, "hit", context_lines=2)
     by_line = {hit.line: hit for hit in result.hits}
     assert sorted(by_line) == [1, 5, 6, 10]
@@ -347,7 +338,7 @@ async def test_context_lines(workspace: Path, ctx: ToolContext) -> None:
 
 
 async def test_context_does_not_cross_files(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"a.txt": "x\nhit\n", "b.txt": "hit\ny\n"})
+    write_tree(workspace, {"a.txt": "x\nhit\n", "b.txt": "hit\ny\n"})
     result = await search_code(ctx, "hit", context_lines=3)
     assert [(h.path, h.context_before, h.context_after) for h in result.hits] == [
         ("a.txt", ("x",), ()),
@@ -356,7 +347,7 @@ async def test_context_does_not_cross_files(workspace: Path, ctx: ToolContext) -
 
 
 async def test_max_results_truncates(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {f"f{n}.txt": "hit\nhit\n" for n in range(5)})
+    write_tree(workspace, {f"f{n}.txt": "hit\nhit\n" for n in range(5)})
     result = await search_code(ctx, "hit", max_results=3)
     assert len(result.hits) == 3
     assert result.truncated is True
@@ -369,14 +360,14 @@ async def test_max_results_truncates(workspace: Path, ctx: ToolContext) -> None:
 
 
 async def test_default_limit_comes_from_settings(workspace: Path) -> None:
-    write(workspace, {"f.txt": "hit\n" * 20})
+    write_tree(workspace, {"f.txt": "hit\n" * 20})
     ctx = ToolContext.local(str(workspace), settings=ToolSettings(max_results=7))
     result = await search_code(ctx, "hit")
     assert (len(result.hits), result.truncated, result.limit) == (7, True, 7)
 
 
 async def test_truncated_hit_keeps_its_context_after(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"f.txt": "hit\nafter 1\nafter 2\nhit\nafter 3\n"})
+    write_tree(workspace, {"f.txt": "hit\nafter 1\nafter 2\nhit\nafter 3\n"})
     result = await search_code(ctx, "hit", max_results=1, context_lines=2)
     (hit,) = result.hits
     assert hit.context_after == ("after 1", "after 2")
@@ -384,7 +375,7 @@ async def test_truncated_hit_keeps_its_context_after(workspace: Path, ctx: ToolC
 
 
 async def test_progress_is_reported(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"f.txt": "hit\n" * 2500})
+    write_tree(workspace, {"f.txt": "hit\n" * 2500})
     seen: list[tuple[float, float | None, str | None]] = []
 
     async def progress(done: float, total: float | None, message: str | None) -> None:
@@ -398,7 +389,7 @@ async def test_progress_is_reported(workspace: Path, ctx: ToolContext) -> None:
 
 
 async def test_repr_counts_hits_instead_of_listing_them(workspace: Path, ctx: ToolContext) -> None:
-    write(workspace, {"f.txt": "hit\n" * 3000})
+    write_tree(workspace, {"f.txt": "hit\n" * 3000})
     result = await search_code(ctx, "hit", max_results=5000)
     assert "hits='<3000 hits>'" in repr(result)
     assert len(repr(result)) < 400
@@ -423,7 +414,7 @@ async def test_cancellation_kills_rg(
 
 async def test_hits_hold_no_tracked_containers(workspace: Path, ctx: ToolContext) -> None:
     """Hits keep the garbage collector's work small: their fields are strings, ints, tuples."""
-    write(workspace, {"f.txt": "a\nhit\nb\n"})
+    write_tree(workspace, {"f.txt": "a\nhit\nb\n"})
     (hit,) = (await search_code(ctx, "hit")).hits
     assert not gc.is_tracked(hit.__dict__)  # from the start
     (hit,) = (await search_code(ctx, "hit", context_lines=1)).hits
@@ -472,7 +463,7 @@ WORDS = ["alpha", "beta", "Gamma", "delta", "TODO", "fixme", "self", "return", "
 
 def _random_tree(root: Path, seed: int) -> None:
     rng = random.Random(seed)
-    write(root, {".gitignore": "ignored/\n*.tmp\n", "sub/.ignore": "local.txt\n"})
+    write_tree(root, {".gitignore": "ignored/\n*.tmp\n", "sub/.ignore": "local.txt\n"})
     dirs = ["", "src", "src/pkg", "tests", "ignored", "sub", "sub/deep", ".hidden"]
     for n in range(120):
         directory = rng.choice(dirs)
@@ -483,7 +474,7 @@ def _random_tree(root: Path, seed: int) -> None:
             " ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 6)))
             for _ in range(rng.randint(0, 40))
         ]
-        write(root / directory if directory else root, {name: "\n".join(lines) + "\n"})
+        write_tree(root / directory if directory else root, {name: "\n".join(lines) + "\n"})
 
 
 def _rg_spots(rg: str, root: Path, flags: list[str], query: str) -> set[tuple[str, int]]:
@@ -543,7 +534,7 @@ async def test_cli_view_prints_hits_and_context_once(workspace: Path, ctx: ToolC
 
     from cli.views import VIEWS
 
-    write(
+    write_tree(
         workspace,
         {
             "f.txt": "one\nhit a\nthree\nfour\nfive\nsix\nhit \x1b[2J b\n",

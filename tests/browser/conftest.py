@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from tests.conftest import require_program
+from tests.conftest import CREDENTIAL_VARS, require_program
 from tests.fakes.gemini import FakeGemini
 
 if TYPE_CHECKING:
@@ -37,18 +37,7 @@ CHROMIUM_ARGS = [
 PASSWORD = "browser-pass-123!"
 TIMEOUT_MS = 20_000
 """How long a step may wait for the page (generous: CI machines can be slow and busy)."""
-_CREDENTIAL_VARS = (
-    "GEMINI_API_KEY",
-    "GOOGLE_API_KEY",
-    "GITHUB_TOKEN",
-    "NOTION_TOKEN",
-    "JIRA_URL",
-    "JIRA_USERNAME",
-    "JIRA_API_TOKEN",
-    "JIRA_PERSONAL_TOKEN",
-    "DATABASE_URL",
-    "FAST_GENAI_WORKSPACES",
-)
+_CREDENTIAL_VARS = (*CREDENTIAL_VARS, "FAST_GENAI_WORKSPACES")
 
 
 def free_port() -> int:

@@ -3,7 +3,7 @@ the server database (a retried write is not executed twice)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -20,16 +20,6 @@ from web.settings import WebSettings
 pytestmark = pytest.mark.anyio
 
 ARGS = {"repo": "octo/hello", "path": "docs/a.md", "content": "# A", "message": "Add a"}
-
-
-@pytest.fixture
-def github(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
-    fake = FakeGitHub()
-    fake.add_repo("octo/hello")
-    with fake.running():
-        monkeypatch.setenv("GITHUB_TOKEN", fake.token)
-        monkeypatch.setenv("GITHUB_API_URL", fake.base_url)
-        yield fake
 
 
 async def _client(settings: WebSettings) -> AsyncIterator[tuple[httpx.AsyncClient, object]]:
@@ -53,7 +43,7 @@ async def _approve(client: httpx.AsyncClient, headers: dict[str, str]) -> httpx.
 
 
 async def test_retried_write_is_recorded_once_in_the_server_database(
-    github: FakeGitHub, web_settings: WebSettings
+    github_env: FakeGitHub, web_settings: WebSettings
 ) -> None:
     settings = web_settings.model_copy(update={"shared_credentials": True})
     async for client, app in _client(settings):
@@ -64,18 +54,18 @@ async def test_retried_write_is_recorded_once_in_the_server_database(
         second = await _approve(client, person.headers)
         assert second.status_code == 200, second.text
         assert second.json()["result"]["deduplicated"] is True
-        assert len(github.writes()) == 1
+        assert len(github_env.writes()) == 1
         async with app.state.web.db.sessions() as session:  # type: ignore[attr-defined]
             rows = (await session.execute(select(ExecutedWrite))).scalars().all()
         assert [(r.tool, r.actor) for r in rows] == [("create_github_file", str(person.id))]
 
 
 async def test_server_credentials_are_not_shared_unless_allowed(
-    github: FakeGitHub, web_settings: WebSettings
+    github_env: FakeGitHub, web_settings: WebSettings
 ) -> None:
     async for client, _app in _client(web_settings):
         person = await register(client, "other@example.org")
         refused = await _approve(client, person.headers)
         assert refused.status_code == 424
         assert refused.json()["error"]["code"] == "missing_credential"
-        assert github.writes() == []
+        assert github_env.writes() == []
