@@ -20,8 +20,8 @@ from pathlib import Path
 import anyio
 
 from tools.context import ToolContext
-from tools.list_files import list_files
-from tools.read_file import read_file
+from tools.files.list_files import list_files
+from tools.files.read_file import read_file
 from tools.settings import ToolSettings
 
 RUNS = 5

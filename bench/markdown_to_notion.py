@@ -1,4 +1,4 @@
-"""Markdown to Notion blocks: ``tools.notion_blocks`` against @tryfabric/martian (npm).
+"""Markdown to Notion blocks: ``tools.integrations.notion_blocks`` against @tryfabric/martian (npm).
 
 Martian is what a user would otherwise reach for to turn Markdown into Notion blocks. Both sides
 convert the same documents in-process (no process start-up counted), median of RUNS runs each.
@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tools.notion_blocks import count_blocks, markdown_to_blocks  # noqa: E402
+from tools.integrations.notion_blocks import count_blocks, markdown_to_blocks  # noqa: E402
 
 RUNS = 7
 HERE = Path(__file__).resolve().parent

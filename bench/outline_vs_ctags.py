@@ -27,9 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from tools.code_outline import code_outline
+from tools.code.code_outline import code_outline
+from tools.code.outline_memo import MEMO
 from tools.context import ToolContext
-from tools.outline_memo import MEMO
 from tools.settings import ToolSettings
 
 RUNS = 5

@@ -38,8 +38,8 @@ import asyncio, json, os, resource, sys, time
 tree, cache, repeat, budget = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 os.environ["XDG_CACHE_HOME"] = cache
 from tools.context import ToolContext
-from tools.repo_map import build_repo_map
-from tools.summary_dir import load_directory
+from tools.code.repo_map import build_repo_map
+from tools.code.summary_dir import load_directory
 ctx = ToolContext.local(tree)
 
 async def measure():
@@ -153,7 +153,7 @@ def one_megabyte_file(tree: Path) -> Path:
 
 def naive_tokens(tree: Path, big: Path, *, whole_tree: bool) -> int:
     """Tokens of the naive request: the whole content (every file, or the big file)."""
-    from tools.repo_map import estimate_tokens
+    from tools.code.repo_map import estimate_tokens
 
     paths = [p for p in tree.rglob("*.py") if p != big] if whole_tree else [big]
     return sum(estimate_tokens(p.read_text(encoding="utf-8", errors="replace")) for p in paths)
@@ -163,8 +163,8 @@ async def measure_tokens(tree: Path, budget: int) -> dict[str, Any]:
     from agent.model import build_model
     from agent.settings import AgentSettings
     from tests.fakes.gemini import FakeGemini, RecordedRequest, Reply
+    from tools.code.summarize import summarize
     from tools.context import ToolContext
-    from tools.summarize import summarize
 
     summary = {"purpose": "p", "key_parts": [], "risks": []}
 

@@ -35,8 +35,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tools.context import ToolContext
-from tools.ripgrep import rg_binary
-from tools.search_code import _Collector, _gc_paused, _rg_arguments, search_code
+from tools.files.ripgrep import rg_binary
+from tools.files.search_code import _Collector, _gc_paused, _rg_arguments, search_code
 from tools.settings import ToolSettings
 
 ALL = 1_000_000

@@ -12,16 +12,16 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from tools.create_file import CreatedFile
-    from tools.github_file import GithubFileResult
-    from tools.jira_issue import JiraIssueResult
-    from tools.list_files import FileListing
-    from tools.notion_page import NotionPageResult
-    from tools.outline_model import CodeOutline
-    from tools.parse_link import ParsedLinks
-    from tools.read_file import ReadFileResult
-    from tools.search_code import SearchCodeResult, SearchHit
-    from tools.write_once import WriteOutcome
+    from tools.code.outline_model import CodeOutline
+    from tools.files.create_file import CreatedFile
+    from tools.files.list_files import FileListing
+    from tools.files.read_file import ReadFileResult
+    from tools.files.search_code import SearchCodeResult, SearchHit
+    from tools.integrations.github_file import GithubFileResult
+    from tools.integrations.jira_issue import JiraIssueResult
+    from tools.integrations.notion_page import NotionPageResult
+    from tools.integrations.parse_link import ParsedLinks
+    from tools.integrations.write_once import WriteOutcome
 
 View = Callable[[Console, Any], None]
 

@@ -43,7 +43,7 @@ def template(workspace: Workspace) -> types.ResourceTemplate:
 
 async def list_files(ctx: ToolContext, limit: int = LISTED_FILES) -> list[types.Resource]:
     """The first files of the tree as ``list_files`` walks it (.gitignore, hidden, secrets)."""
-    from tools.list_files import list_files as walk
+    from tools.files.list_files import list_files as walk
 
     try:
         listing = await walk(ctx, glob="*", limit=limit)

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from tools.code_outline import code_outline, outline_cache
+from tools.code.code_outline import code_outline, outline_cache
+from tools.code.languages import GRAMMARS, language_for_path, load_language
+from tools.code.outline_batch import IN_PROCESS_BYTES, SourceFile, outline_batch
+from tools.code.outline_cache import OutlineCache
+from tools.code.outline_memo import MEMO, OutlineMemo, outline_paths, outline_sources
+from tools.code.outline_model import CodeOutline, FileOutline
 from tools.context import ToolContext
 from tools.errors import PathOutsideWorkspace
-from tools.languages import GRAMMARS, language_for_path, load_language
-from tools.outline_batch import IN_PROCESS_BYTES, SourceFile, outline_batch
-from tools.outline_cache import OutlineCache
-from tools.outline_memo import MEMO, OutlineMemo, outline_paths, outline_sources
-from tools.outline_model import CodeOutline, FileOutline
 from tools.registry import get_tool
 from tools.settings import ToolSettings
 
@@ -523,7 +523,7 @@ def test_cache_is_safe_with_concurrent_writers_and_readers(tmp_path: Path) -> No
     """Separate connections (as separate processes have) writing and reading at once."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from tools.outline_cache import FileKey
+    from tools.code.outline_cache import FileKey
 
     folder = tmp_path / "cache"
 
@@ -591,7 +591,7 @@ def test_no_process_pool_falls_back_to_in_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Where processes cannot be started (OSError), a large batch is parsed in-process."""
-    import tools.outline_batch as batch_module
+    import tools.code.outline_batch as batch_module
 
     class NoProcesses:
         def __init__(self, *args: object, **kwargs: object) -> None:

@@ -14,7 +14,6 @@ import pytest
 from tests.conftest import require_program
 from tests.tree import write_tree
 from tools.context import ToolContext
-from tools.create_file import create_file
 from tools.errors import (
     AlreadyExists,
     BinaryFile,
@@ -24,8 +23,9 @@ from tools.errors import (
     TooLarge,
     ToolError,
 )
-from tools.list_files import list_files
-from tools.read_file import read_file
+from tools.files.create_file import create_file
+from tools.files.list_files import list_files
+from tools.files.read_file import read_file
 from tools.registry import get_tool
 from tools.settings import ToolSettings
 

@@ -19,7 +19,7 @@ from tools.errors import (
     NotFound,
     UpstreamError,
 )
-from tools.github_file import create_github_file
+from tools.integrations.github_file import create_github_file
 from tools.settings import ToolSettings
 
 pytestmark = pytest.mark.anyio

@@ -10,9 +10,9 @@ import pytest
 
 from tools.context import ToolContext
 from tools.errors import UpstreamError
-from tools.github_file import create_github_file
-from tools.jira_issue import create_jira_issue
-from tools.notion_page import create_notion_page
+from tools.integrations.github_file import create_github_file
+from tools.integrations.jira_issue import create_jira_issue
+from tools.integrations.notion_page import create_notion_page
 from tools.settings import ToolSettings
 
 pytestmark = pytest.mark.anyio

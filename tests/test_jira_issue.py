@@ -10,7 +10,7 @@ import pytest
 from tests.fakes.jira import FakeJira
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, MissingCredential, NotFound, UpstreamError
-from tools.jira_issue import create_jira_issue
+from tools.integrations.jira_issue import create_jira_issue
 from tools.settings import ToolSettings
 
 pytestmark = pytest.mark.anyio

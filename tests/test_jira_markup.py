@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tools.jira_markup import markdown_to_adf, markdown_to_wiki
+from tools.integrations.jira_markup import markdown_to_adf, markdown_to_wiki
 
 DATA = Path(__file__).parent / "data" / "markdown"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tools.notion_blocks import (
+from tools.integrations.notion_blocks import (
     MAX_TEXT,
     BlockNode,
     code_language,

@@ -10,7 +10,7 @@ import pytest
 from tests.fakes.notion import FakeNotion
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, MissingCredential, NotFound, UpstreamError
-from tools.notion_page import create_notion_page
+from tools.integrations.notion_page import create_notion_page
 from tools.settings import ToolSettings
 
 pytestmark = pytest.mark.anyio

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from tools.context import ToolContext
-from tools.parse_link import LinkRef, find_urls, notion_id_from, parse_link, parse_links, parse_url
+from tools.integrations.parse_link import (
+    LinkRef,
+    find_urls,
+    notion_id_from,
+    parse_link,
+    parse_links,
+    parse_url,
+)
 
 ID = "0123456789abcdef0123456789abcdef"
 DASHED = "01234567-89ab-cdef-0123-456789abcdef"

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tools.errors import UpstreamError
-from tools.retry import RetryPolicy, parse_retry_after, with_retries
+from tools.integrations.retry import RetryPolicy, parse_retry_after, with_retries
 
 pytestmark = pytest.mark.anyio
 

@@ -17,7 +17,6 @@ import pytest
 from pydantic import BaseModel
 
 from tools.context import ToolContext
-from tools.create_file import create_file
 from tools.errors import (
     InvalidArgument,
     NotFound,
@@ -25,8 +24,9 @@ from tools.errors import (
     SecretFileRefused,
     ToolError,
 )
-from tools.list_files import list_files
-from tools.read_file import read_file
+from tools.files.create_file import create_file
+from tools.files.list_files import list_files
+from tools.files.read_file import read_file
 from tools.settings import ToolSettings
 
 pytestmark = pytest.mark.anyio

@@ -14,7 +14,6 @@ import pytest
 
 from tests.conftest import require_program
 from tests.tree import write_tree
-from tools import ripgrep
 from tools.context import ToolContext
 from tools.errors import (
     InvalidArgument,
@@ -23,8 +22,9 @@ from tools.errors import (
     SecretFileRefused,
     Unsupported,
 )
+from tools.files import ripgrep
+from tools.files.search_code import SearchCodeResult, SearchHit, _hit, search_code
 from tools.registry import get_tool
-from tools.search_code import SearchCodeResult, SearchHit, _hit, search_code
 from tools.settings import ToolSettings
 
 pytestmark = pytest.mark.anyio
@@ -403,7 +403,7 @@ async def test_cancellation_kills_rg(
     fake = workspace.parent / "slow-rg"
     fake.write_text(f'#!/bin/sh\necho $$ > "{pid_file}"\nexec sleep 30\n')
     fake.chmod(0o755)
-    monkeypatch.setattr("tools.search_code.rg_binary", lambda: str(fake))
+    monkeypatch.setattr("tools.files.search_code.rg_binary", lambda: str(fake))
     with anyio.move_on_after(0.5) as scope:
         await search_code(ctx, "anything")
     assert scope.cancelled_caught

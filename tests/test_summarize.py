@@ -11,14 +11,14 @@ import pytest
 from agent.model import build_model
 from agent.settings import AgentSettings
 from tests.fakes.gemini import FakeGemini, RecordedRequest, Reply
+from tools.code.identifiers import scan
+from tools.code.outline_model import FileOutline, Symbol
+from tools.code.repo_map import build_repo_map, estimate_tokens
+from tools.code.summarize import summarize
+from tools.code.summary_file import chunk_plan, spread
 from tools.context import ToolContext
 from tools.errors import BinaryFile, UpstreamError
-from tools.identifiers import scan
-from tools.outline_model import FileOutline, Symbol
 from tools.registry import get_tool
-from tools.repo_map import build_repo_map, estimate_tokens
-from tools.summarize import summarize
-from tools.summary_file import chunk_plan, spread
 
 pytestmark = pytest.mark.anyio
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from tools.context import ToolContext
+from tools.integrations.write_log_sqlite import SqliteWriteLog, write_log_for
+from tools.integrations.write_once import WriteOutcome, write_key, write_once
 from tools.settings import ToolSettings
-from tools.write_log_sqlite import SqliteWriteLog, write_log_for
-from tools.write_once import WriteOutcome, write_key, write_once
 
 pytestmark = pytest.mark.anyio
 

@@ -6,18 +6,18 @@ cheap things at module level (pydantic, the standard library); heavy clients loa
 
 from __future__ import annotations
 
-from tools.code_outline import code_outline
-from tools.create_file import create_file
+from tools.code.code_outline import code_outline
+from tools.code.summarize import summarize
 from tools.errors import NotFound
-from tools.github_file import create_github_file
-from tools.jira_issue import create_jira_issue
-from tools.list_files import list_files
-from tools.notion_page import create_notion_page
-from tools.parse_link import parse_link
-from tools.read_file import read_file
-from tools.search_code import search_code
+from tools.files.create_file import create_file
+from tools.files.list_files import list_files
+from tools.files.read_file import read_file
+from tools.files.search_code import search_code
+from tools.integrations.github_file import create_github_file
+from tools.integrations.jira_issue import create_jira_issue
+from tools.integrations.notion_page import create_notion_page
+from tools.integrations.parse_link import parse_link
 from tools.spec import ToolSpec
-from tools.summarize import summarize
 
 TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec(list_files, title="List files", idempotent=True),

@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 
 from tools.context import ToolContext
-from tools.github_file import create_github_file
-from tools.jira_issue import create_jira_issue
-from tools.notion_page import create_notion_page
+from tools.integrations.github_file import create_github_file
+from tools.integrations.jira_issue import create_jira_issue
+from tools.integrations.notion_page import create_notion_page
 from tools.settings import ToolSettings
 
 pytestmark = [pytest.mark.external("prism")]
@@ -134,7 +134,7 @@ async def test_jira_issue_matches_the_description(workspace: Path, prism_jira: s
 def test_jira_v3_issue_with_adf_matches_the_description(prism_jira: str) -> None:
     from jira import JIRA
 
-    from tools.jira_markup import markdown_to_adf
+    from tools.integrations.jira_markup import markdown_to_adf
 
     client = JIRA(
         server=prism_jira,

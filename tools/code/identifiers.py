@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from sys import intern
 
-from tools.outline_batch import SourceFile
-from tools.outline_cache import FileKey, OutlineCache
+from tools.code.outline_batch import SourceFile
+from tools.code.outline_cache import FileKey, OutlineCache
 
 IDENTIFIERS_VERSION = "refs-2"
 MAX_FILE_BYTES = 1_000_000

@@ -11,9 +11,9 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from tools.code.repo_map import estimate_tokens
+from tools.code.summary_types import ModelSummary
 from tools.errors import UpstreamError
-from tools.repo_map import estimate_tokens
-from tools.summary_types import ModelSummary
 
 if TYPE_CHECKING:
     from pydantic_ai.models import Model

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from tools.markdown_tree import Span, parse_markdown, spans, task_state
+from tools.integrations.markdown_tree import Span, parse_markdown, spans, task_state
 
 if TYPE_CHECKING:
     from markdown_it.tree import SyntaxTreeNode

@@ -1,6 +1,6 @@
 """Outline many files: cache look-up first, then parse the misses in parallel, then store them.
 
-Works on JSON strings (what the cache stores and workers return); :mod:`tools.outline_memo`
+Works on JSON strings (what the cache stores and workers return); :mod:`tools.code.outline_memo`
 turns them into objects. Small batches are parsed in-process; larger ones in a process pool
 sized to the usable cores (``forkserver`` where available: safe to start from a thread).
 """
@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from tools.languages import grammar_version
-from tools.outline_cache import FileKey, OutlineCache
-from tools.outline_extract import (
+from tools.code.languages import grammar_version
+from tools.code.outline_cache import FileKey, OutlineCache
+from tools.code.outline_extract import (
     MAX_OUTLINE_BYTES,
     OUTLINE_FORMAT_VERSION,
     outline_file,
     outline_jobs,
 )
-from tools.outline_model import FileOutline
+from tools.code.outline_model import FileOutline
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)`` over the files that had to be parsed."""
@@ -86,7 +86,7 @@ def outline_batch(
 
 
 def unsupported_outline(relative: str) -> FileOutline:
-    from tools.languages import supported_languages
+    from tools.code.languages import supported_languages
 
     return FileOutline(
         path=relative,
@@ -191,5 +191,5 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     method = "forkserver" if "forkserver" in methods else "spawn"
     context = multiprocessing.get_context(method)
     if method == "forkserver":
-        context.set_forkserver_preload(["tools.outline_extract"])
+        context.set_forkserver_preload(["tools.code.outline_extract"])
     return context

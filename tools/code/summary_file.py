@@ -8,13 +8,13 @@ and their total, stays within ``budget_tokens``.
 
 from __future__ import annotations
 
+from tools.code.outline_model import FileOutline
+from tools.code.repo_map import CHARS_PER_TOKEN, estimate_tokens, symbol_line
+from tools.code.summary_llm import NOTE_MAX_TOKENS, ModelCalls, note_overhead, summary_overhead
+from tools.code.summary_source import SourceText
+from tools.code.summary_structural import file_structural
+from tools.code.summary_types import ModelSummary, SummarizeResult
 from tools.context import ToolContext
-from tools.outline_model import FileOutline
-from tools.repo_map import CHARS_PER_TOKEN, estimate_tokens, symbol_line
-from tools.summary_llm import NOTE_MAX_TOKENS, ModelCalls, note_overhead, summary_overhead
-from tools.summary_source import SourceText
-from tools.summary_structural import file_structural
-from tools.summary_types import ModelSummary, SummarizeResult
 
 MAX_CHUNKS = 8
 MAX_CHUNK_TOKENS = 3_000

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
-    from tools.outline_model import SymbolKind
+    from tools.code.outline_model import SymbolKind
 
 Role = Literal["def", "scope", "import", "comment", "attr"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.code.identifiers import scan
+from tools.code.outline_model import FileOutline
 from tools.errors import BinaryFile
-from tools.identifiers import scan
-from tools.outline_model import FileOutline
-from tools.text_decoding import SNIFF_BYTES, sniff
+from tools.files.text_decoding import SNIFF_BYTES, sniff
 
 
 @dataclass(frozen=True)

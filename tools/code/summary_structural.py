@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from tools.identifiers import FileReferences
-from tools.outline_model import Symbol
-from tools.repo_map import RepoMap
-from tools.summary_source import SourceText
-from tools.summary_types import KeyPart, SummarizeResult
+from tools.code.identifiers import FileReferences
+from tools.code.outline_model import Symbol
+from tools.code.repo_map import RepoMap
+from tools.code.summary_source import SourceText
+from tools.code.summary_types import KeyPart, SummarizeResult
 
 MAX_KEY_PARTS = 15
 MAX_RISKS = 15

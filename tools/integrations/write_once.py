@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, Field
 
 from tools.context import ToolContext
-from tools.write_log_sqlite import write_log_for
+from tools.integrations.write_log_sqlite import write_log_for
 
 
 class WriteOutcome(BaseModel):

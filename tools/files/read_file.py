@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 
 from tools.context import ToolContext
 from tools.errors import BinaryFile, InvalidArgument, NotFound, TooLarge
-from tools.text_decoding import SNIFF_BYTES, Encoding, legacy, sniff
+from tools.files.text_decoding import SNIFF_BYTES, Encoding, legacy, sniff
 
 
 class ReadFileResult(BaseModel):

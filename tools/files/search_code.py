@@ -3,7 +3,7 @@
 ripgrep (``rg --json``) runs as a subprocess in the workspace root; its output is parsed as it
 streams and rg is stopped as soon as ``max_results`` hits are in. Files are chosen the way
 ``list_files`` chooses them (``.gitignore``/``.ignore`` inside the workspace, no hidden files, no
-symlinks followed; see ``tools.ripgrep.FILTER_FLAGS``), and secret-looking files are never
+symlinks followed; see ``tools.files.ripgrep.FILTER_FLAGS``), and secret-looking files are never
 searched unless the operator allows them.
 """
 
@@ -27,7 +27,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, ToolError
-from tools.ripgrep import FILTER_FLAGS, rg_binary
+from tools.files.ripgrep import FILTER_FLAGS, rg_binary
 from tools.workspace import SECRET_PATHS, SECRET_PATTERNS, is_secret_path
 
 MAX_LINE_CHARS = 500

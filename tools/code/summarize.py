@@ -8,18 +8,18 @@ from typing import Annotated
 import anyio.to_thread
 from pydantic import Field
 
-from tools.code_outline import outline_cache
+from tools.code.code_outline import outline_cache
+from tools.code.languages import language_for_path
+from tools.code.outline_batch import SourceFile, unsupported_outline
+from tools.code.outline_extract import outline_source
+from tools.code.outline_memo import outline_sources
+from tools.code.outline_model import FileOutline
+from tools.code.summary_dir import load_directory, summarize_directory
+from tools.code.summary_file import summarize_file
+from tools.code.summary_source import SourceText, load_source
+from tools.code.summary_types import SummarizeResult
 from tools.context import ToolContext
 from tools.errors import TooLarge
-from tools.languages import language_for_path
-from tools.outline_batch import SourceFile, unsupported_outline
-from tools.outline_extract import outline_source
-from tools.outline_memo import outline_sources
-from tools.outline_model import FileOutline
-from tools.summary_dir import load_directory, summarize_directory
-from tools.summary_file import summarize_file
-from tools.summary_source import SourceText, load_source
-from tools.summary_types import SummarizeResult
 
 MAX_SUMMARY_FILE_BYTES = 50_000_000
 """Larger files are refused: even sampled, they would be read whole into memory."""

@@ -14,17 +14,17 @@ from pathlib import Path
 import anyio.from_thread
 import anyio.to_thread
 
-from tools.code_outline import outline_cache
+from tools.code.code_outline import outline_cache
+from tools.code.identifiers import FileReferences, file_references
+from tools.code.outline_memo import outline_sources
+from tools.code.outline_model import FileOutline
+from tools.code.outline_walk import walk_sources
+from tools.code.repo_map import CHARS_PER_TOKEN, RepoMap, build_repo_map, estimate_tokens
+from tools.code.summary_llm import ModelCalls, summary_overhead
+from tools.code.summary_structural import directory_structural
+from tools.code.summary_types import SummarizeResult
 from tools.context import ToolContext
 from tools.errors import ToolError
-from tools.identifiers import FileReferences, file_references
-from tools.outline_memo import outline_sources
-from tools.outline_model import FileOutline
-from tools.outline_walk import walk_sources
-from tools.repo_map import CHARS_PER_TOKEN, RepoMap, build_repo_map, estimate_tokens
-from tools.summary_llm import ModelCalls, summary_overhead
-from tools.summary_structural import directory_structural
-from tools.summary_types import SummarizeResult
 
 README_NAMES = ("README.md", "README.rst", "README.txt", "README")
 README_SHARE = 0.1

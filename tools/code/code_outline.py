@@ -8,13 +8,13 @@ import anyio.from_thread
 import anyio.to_thread
 from pydantic import Field
 
+from tools.code.languages import language_for_path
+from tools.code.outline_batch import SourceFile, unsupported_outline
+from tools.code.outline_cache import OutlineCache
+from tools.code.outline_memo import outline_sources
+from tools.code.outline_model import CodeOutline
+from tools.code.outline_walk import walk_sources
 from tools.context import ToolContext
-from tools.languages import language_for_path
-from tools.outline_batch import SourceFile, unsupported_outline
-from tools.outline_cache import OutlineCache
-from tools.outline_memo import outline_sources
-from tools.outline_model import CodeOutline
-from tools.outline_walk import walk_sources
 
 
 def outline_cache(ctx: ToolContext) -> OutlineCache | None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tools.errors import Conflict, InvalidArgument, NotFound, ToolError, UpstreamError
-from tools.retry import parse_retry_after
+from tools.integrations.retry import parse_retry_after
 
 _MAX_DETAIL = 500
 

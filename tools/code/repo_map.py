@@ -18,8 +18,8 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from tools.identifiers import FileReferences
-from tools.outline_model import FileOutline, Symbol
+from tools.code.identifiers import FileReferences
+from tools.code.outline_model import FileOutline, Symbol
 
 CHARS_PER_TOKEN = 4
 DAMPING = 0.85

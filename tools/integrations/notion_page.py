@@ -1,10 +1,11 @@
 """``create_notion_page``: a page under a Notion page or database, content given as Markdown.
 
-The Markdown becomes Notion blocks (``tools.notion_blocks``). The page is created with its first
-100 top-level blocks (each with one level of children); everything else is appended in follow-up
-requests under the blocks it belongs to, so long and deeply nested documents arrive whole and in
-order. A database parent (API version 2025-09-03) gets the page in its first data source, with
-the title in whichever property has the ``title`` type.
+The Markdown becomes Notion blocks (``tools.integrations.notion_blocks``). The page is
+created with its first 100 top-level blocks (each with one level of children); everything
+else is appended in follow-up requests under the blocks it belongs to, so long and deeply
+nested documents arrive whole and in order. A database parent (API version 2025-09-03) gets
+the page in its first data source, with the title in whichever property has the ``title``
+type.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from pydantic import Field
 
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, MissingCredential, NotFound, ToolError, UpstreamError
-from tools.markdown_tree import Span
-from tools.notion_blocks import (
+from tools.integrations.markdown_tree import Span
+from tools.integrations.notion_blocks import (
     MAX_CHILDREN,
     BlockNode,
     count_blocks,
@@ -28,10 +29,10 @@ from tools.notion_blocks import (
     render,
     rich_text,
 )
-from tools.parse_link import notion_id_from, parse_url
-from tools.retry import RetryPolicy, with_retries
-from tools.upstream_errors import NOTION, body_detail, upstream_error
-from tools.write_once import WriteOutcome, write_once
+from tools.integrations.parse_link import notion_id_from, parse_url
+from tools.integrations.retry import RetryPolicy, with_retries
+from tools.integrations.upstream_errors import NOTION, body_detail, upstream_error
+from tools.integrations.write_once import WriteOutcome, write_once
 
 if TYPE_CHECKING:
     from notion_client import AsyncClient

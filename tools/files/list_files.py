@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from tools.context import ToolContext
 from tools.errors import InvalidArgument
-from tools.gitignore import IgnoreRules
+from tools.files.gitignore import IgnoreRules
 from tools.workspace import Workspace, is_secret_path
 
 EntryKind = Literal["file", "dir", "symlink"]

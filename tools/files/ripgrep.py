@@ -22,7 +22,7 @@ FILTER_FLAGS: tuple[str, ...] = (
     "--no-ignore-parent",
     "--no-ignore-global",
 )
-"""ripgrep's walk made to match ``tools.gitignore``: no user config file, ``.gitignore`` files
+"""ripgrep's walk made to match ``tools.files.gitignore``: no user config file, ``.gitignore`` files
 count outside git repositories too, and ignore files above the workspace root (or the user's
 global excludes file) do not. Hidden files are skipped and symlinks are not followed (ripgrep's
 defaults)."""

@@ -23,11 +23,11 @@ from pydantic import Field
 
 from tools.context import Credentials, ToolContext
 from tools.errors import InvalidArgument, MissingCredential, NotFound, ToolError
-from tools.jira_markup import markdown_to_adf, markdown_to_wiki
-from tools.parse_link import parse_url
-from tools.retry import RetryPolicy, with_retries
-from tools.upstream_errors import JIRA, clean_detail, upstream_error
-from tools.write_once import WriteOutcome, write_once
+from tools.integrations.jira_markup import markdown_to_adf, markdown_to_wiki
+from tools.integrations.parse_link import parse_url
+from tools.integrations.retry import RetryPolicy, with_retries
+from tools.integrations.upstream_errors import JIRA, clean_detail, upstream_error
+from tools.integrations.write_once import WriteOutcome, write_once
 
 if TYPE_CHECKING:
     from jira import JIRA as JiraClient  # noqa: N811

@@ -1,6 +1,6 @@
 """The files a directory outline covers, with the stat that keys the cache, in one pass.
 
-Filters like ``list_files`` (same :class:`~tools.gitignore.IgnoreRules`: .gitignore/.ignore,
+Filters like ``list_files`` (same :class:`~tools.files.gitignore.IgnoreRules`: .gitignore/.ignore,
 hidden entries, ``.git`` and secret-looking files skipped) but yields only regular files, each
 stat'ed once from its directory entry, and builds no per-entry models: on an unchanged tree the
 walk is most of a warm outline's cost. Symlinks are not followed.
@@ -12,9 +12,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tools.gitignore import IgnoreRules
-from tools.languages import language_for_path
-from tools.outline_batch import SourceFile
+from tools.code.languages import language_for_path
+from tools.code.outline_batch import SourceFile
+from tools.files.gitignore import IgnoreRules
 from tools.workspace import Workspace, is_secret_path
 
 

@@ -18,10 +18,16 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 
-from tools.languages import language_for_path
-from tools.outline_batch import Progress, SourceFile, outline_batch, unsupported_outline, with_path
-from tools.outline_cache import FileKey, OutlineCache
-from tools.outline_model import FileOutline
+from tools.code.languages import language_for_path
+from tools.code.outline_batch import (
+    Progress,
+    SourceFile,
+    outline_batch,
+    unsupported_outline,
+    with_path,
+)
+from tools.code.outline_cache import FileKey, OutlineCache
+from tools.code.outline_model import FileOutline
 
 MEMO_MAX_SYMBOLS = 150_000
 """About 50 MB of outlines at most (320 bytes per symbol, measured on the stdlib)."""

@@ -1,8 +1,8 @@
 """``create_github_file``: create, or explicitly update, a file on a branch of a GitHub repository.
 
-PyGithub runs in a worker thread with its own retries off; ``tools.retry`` retries rate limits and
-server errors. The token comes from the context (``GITHUB_TOKEN`` locally), the API base URL from
-``GITHUB_API_URL`` (GitHub Enterprise: ``https://HOST/api/v3``).
+PyGithub runs in a worker thread with its own retries off; ``tools.integrations.retry``
+retries rate limits and server errors. The token comes from the context (``GITHUB_TOKEN``
+locally), the API base URL from ``GITHUB_API_URL`` (GitHub Enterprise: ``https://HOST/api/v3``).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from pydantic import Field
 
 from tools.context import ToolContext
 from tools.errors import AlreadyExists, Conflict, InvalidArgument, MissingCredential, ToolError
-from tools.parse_link import parse_url
-from tools.retry import RetryPolicy, with_retries
-from tools.upstream_errors import GITHUB, body_detail, upstream_error
-from tools.write_once import WriteOutcome, write_once
+from tools.integrations.parse_link import parse_url
+from tools.integrations.retry import RetryPolicy, with_retries
+from tools.integrations.upstream_errors import GITHUB, body_detail, upstream_error
+from tools.integrations.write_once import WriteOutcome, write_once
 
 if TYPE_CHECKING:
     from github.GithubException import GithubException

@@ -14,8 +14,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tools.languages import load_language
-from tools.outline_rules import CONTAINER_KINDS, RULES, OutlineRules, Pattern
+from tools.code.languages import load_language
+from tools.code.outline_rules import CONTAINER_KINDS, RULES, OutlineRules, Pattern
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser, Query

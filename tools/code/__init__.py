@@ -1,0 +1,1 @@
+"""Code tools: outlines, repo maps and summaries."""

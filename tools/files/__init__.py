@@ -1,0 +1,1 @@
+"""File tools: list, read, search and create files inside the workspace."""

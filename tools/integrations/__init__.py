@@ -1,0 +1,1 @@
+"""Integration tools: GitHub, Notion, Jira and link parsing."""
