@@ -18,8 +18,8 @@ def rekey() -> None:
     import asyncio
 
     from cli import render
+    from web.integrations.rekey import rekey_database
     from web.migrate import upgrade
-    from web.rekey import rekey_database
     from web.settings import WebSettings
 
     settings = WebSettings()

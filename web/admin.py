@@ -7,9 +7,9 @@ from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
 from pydantic import ValidationError
 
 from tools.errors import AlreadyExists, InvalidArgument
+from web.auth.users import UserCreate, UserManager
 from web.db import Database
 from web.models import User
-from web.users import UserCreate, UserManager
 
 
 async def create_user(

@@ -17,7 +17,7 @@ from web.errors import install_error_handlers
 from web.limits import close_rate_limiter
 from web.middleware import BodyLimit, RequestLog
 from web.page import install_page
-from web.runs import RunRegistry
+from web.runs.active import RunRegistry
 from web.settings import WebSettings
 from web.state import WebState
 from web.workspaces import Workspaces

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tools.context import Credentials, ToolContext
-from web import integrations
+from web.integrations import credentials
 from web.models import User
 from web.state import WebState
 from web.write_log import DatabaseWriteLog
@@ -19,18 +19,18 @@ async def user_credentials(
 
     Pass the request's open ``session``, if any: a second connection per request could exhaust
     the pool under load."""
-    box = integrations.secret_box(state)
+    box = credentials.secret_box(state)
     if session is None:
         async with state.db.sessions() as own:
-            stored = await integrations.load(own, box, user.id)
+            stored = await credentials.load(own, box, user.id)
     else:
-        stored = await integrations.load(session, box, user.id)
+        stored = await credentials.load(session, box, user.id)
     shared = (
         Credentials.from_settings(state.tool_settings)
         if state.settings.shared_credentials
         else None
     )
-    return integrations.credentials_for(stored, shared)
+    return credentials.credentials_for(stored, shared)
 
 
 async def tool_context(

@@ -29,7 +29,7 @@ from agent.summary_model import LazySummaryModel
 from mcp_server.auth import Principal
 from mcp_server.http import MCP_METHODS, McpHttpApp, create_mcp_app
 from tools.errors import InvalidArgument
-from web.access_tokens import user_for_token
+from web.auth.access_tokens import user_for_token
 from web.context import tool_context
 from web.errors import error_body
 from web.state import WebState

@@ -164,8 +164,8 @@ class Usage(SQLModel, table=True):
 class IntegrationCredential(SQLModel, table=True):
     """A user's credentials for one service (github, notion, jira), encrypted at rest.
 
-    ``secret`` is a Fernet token of the JSON fields (see ``web.secret_box``); nothing of the
-    value is stored in clear."""
+    ``secret`` is a Fernet token of the JSON fields (see ``web.integrations.secret_box``);
+    nothing of the value is stored in clear."""
 
     __tablename__: ClassVar[str] = "integration_credential"
     __table_args__ = (

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
-from web.agent_runs import agent_problem
+from web.runs.agent_runs import agent_problem
 from web.state import WebState
 
 

@@ -14,7 +14,7 @@ from web.settings import WebSettings
 from web.workspaces import Workspaces
 
 if TYPE_CHECKING:
-    from web.runs import RunRegistry
+    from web.runs.active import RunRegistry
 
 
 @dataclass

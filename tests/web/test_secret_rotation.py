@@ -22,8 +22,8 @@ from tools.registry import TOOLS
 from tools.settings import ToolSettings
 from web.app import create_app
 from web.context import user_credentials
+from web.integrations.secret_box import SecretBox, UndecryptableSecret, derive_key
 from web.models import User
-from web.secret_box import SecretBox, UndecryptableSecret, derive_key
 from web.settings import WebSettings
 
 pytestmark = pytest.mark.anyio

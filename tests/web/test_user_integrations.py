@@ -23,7 +23,7 @@ from tests.web.conftest import Person, register
 from tools.registry import TOOLS
 from tools.settings import ToolSettings
 from web.app import create_app
-from web.integrations import secret_box
+from web.integrations.credentials import secret_box
 from web.settings import WebSettings
 
 pytestmark = pytest.mark.anyio

@@ -9,12 +9,12 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from tools.errors import Conflict
-from web.approvals import ApprovalView, claim, get_own, json_arguments, pending_for
+from web.auth.users import CurrentUser
 from web.context import tool_context
 from web.db import SessionDep
 from web.routes.tool_calls import ToolCallResult, find_tool
+from web.runs.approvals import ApprovalView, claim, get_own, json_arguments, pending_for
 from web.state import StateDep
-from web.users import CurrentUser
 
 router = APIRouter(tags=["approvals"])
 

@@ -25,8 +25,12 @@ from sqlmodel import col
 from sse_starlette import EventSourceResponse
 
 from tools.errors import Conflict, InvalidArgument, Unsupported
-from web import approvals, history, limits
-from web.agent_runs import (
+from web import limits
+from web.auth.users import CurrentUser
+from web.context import tool_context
+from web.models import Conversation, PendingApproval, utcnow
+from web.runs import approvals, history
+from web.runs.agent_runs import (
     Recorder,
     agent_settings,
     get_agent,
@@ -34,10 +38,7 @@ from web.agent_runs import (
     parse_conversation_id,
     title_from,
 )
-from web.context import tool_context
-from web.models import Conversation, PendingApproval, utcnow
 from web.state import StateDep, WebState
-from web.users import CurrentUser
 
 if TYPE_CHECKING:
     from pydantic_ai import AgentRunResult, CancellationToken, DeferredToolResults

@@ -11,12 +11,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from web import approvals, history
-from web.agent_runs import own_conversation
+from web.auth.users import CurrentUser
 from web.db import SessionDep
 from web.models import Conversation, Message
+from web.runs import approvals, history
+from web.runs.agent_runs import own_conversation
 from web.state import StateDep
-from web.users import CurrentUser
 
 router = APIRouter(tags=["conversations"])
 

@@ -14,11 +14,11 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from tools.errors import NotFound
-from web import integrations
-from web.integration_checks import check
-from web.integrations import SERVICES, JiraBody, Service, TokenBody
+from web.auth.users import CurrentUser
+from web.integrations import credentials
+from web.integrations.checks import check
+from web.integrations.credentials import SERVICES, JiraBody, Service, TokenBody
 from web.state import StateDep, WebState
-from web.users import CurrentUser
 
 router = APIRouter(tags=["integrations"])
 
@@ -52,15 +52,15 @@ async def _store(
     state: WebState, user: CurrentUser, service: Service, fields: dict[str, str], validate: bool
 ) -> IntegrationStatus:
     account = await check(service, fields, state.tool_settings) if validate else None
-    box = integrations.secret_box(state)
-    when = await integrations.save(state.db, box, user.id, service, fields)
+    box = credentials.secret_box(state)
+    when = await credentials.save(state.db, box, user.id, service, fields)
     return IntegrationStatus(service=service, set=True, updated_at=when, account=account)
 
 
 @router.get("/integrations")
 async def list_integrations(state: StateDep, user: CurrentUser) -> list[IntegrationStatus]:
     """Whether each integration has credentials stored, and since when (never the values)."""
-    stored = await integrations.stored_at(state.db, user.id)
+    stored = await credentials.stored_at(state.db, user.id)
     return [
         IntegrationStatus(service=service, set=service in stored, updated_at=stored.get(service))
         for service in SERVICES
@@ -100,5 +100,5 @@ async def put_unknown(service: str, user: CurrentUser) -> IntegrationStatus:
 @router.delete("/integrations/{service}", status_code=204)
 async def delete_integration(service: str, state: StateDep, user: CurrentUser) -> Response:
     """Remove your credentials for a service (no error when none were stored)."""
-    await integrations.remove(state.db, user.id, _known(service))
+    await credentials.remove(state.db, user.id, _known(service))
     return Response(status_code=204)

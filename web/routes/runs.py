@@ -15,12 +15,13 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field, model_validator
 
 from tools.errors import Conflict, InvalidArgument, NotFound
-from web import approvals, history, limits
-from web.agent_runs import Recorder, agent_settings, get_agent, own_conversation, title_from
+from web import limits
+from web.auth.users import CurrentUser
 from web.context import tool_context
 from web.models import Conversation, PendingApproval, User, utcnow
+from web.runs import approvals, history
+from web.runs.agent_runs import Recorder, agent_settings, get_agent, own_conversation, title_from
 from web.state import StateDep, WebState
-from web.users import CurrentUser
 
 if TYPE_CHECKING:
     from pydantic_ai import AgentRunResult, DeferredToolRequests, DeferredToolResults

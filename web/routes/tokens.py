@@ -15,10 +15,10 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from tools.errors import Conflict, NotFound
-from web.access_tokens import aware, new_token, token_hash
+from web.auth.access_tokens import aware, new_token, token_hash
+from web.auth.users import CurrentUser
 from web.models import AccessToken
 from web.state import StateDep
-from web.users import CurrentUser
 
 router = APIRouter(tags=["tokens"])
 

@@ -15,11 +15,11 @@ from pydantic import BaseModel, Field
 
 from tools.errors import NotFound
 from tools.spec import ToolSpec
-from web.approvals import ApprovalView, hold_direct_call
+from web.auth.users import CurrentUser
 from web.context import tool_context
 from web.db import SessionDep
+from web.runs.approvals import ApprovalView, hold_direct_call
 from web.state import StateDep, WebState
-from web.users import CurrentUser
 
 router = APIRouter(tags=["tools"])
 

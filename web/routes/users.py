@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from web.users import UserCreate, UserRead, UserUpdate, fastapi_users, jwt_backend
+from web.auth.users import UserCreate, UserRead, UserUpdate, fastapi_users, jwt_backend
 
 router = APIRouter()
 router.include_router(fastapi_users.get_auth_router(jwt_backend), prefix="/auth/jwt", tags=["auth"])

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from tools.errors import NotFound, ToolError
-from web import approvals, history
 from web.models import Conversation, PendingApproval, Usage, User, utcnow
+from web.runs import approvals, history
 from web.state import WebState
 
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from web.db import Database
+from web.integrations.secret_box import SecretBox, UndecryptableSecret
 from web.models import IntegrationCredential, utcnow
-from web.secret_box import SecretBox, UndecryptableSecret
 from web.settings import WebSettings
 
 

@@ -2,7 +2,7 @@
 ``Credentials`` a user's tools run with.
 
 Each user has at most one row per service; its ``secret`` is the Fernet token of the JSON of the
-fields (``web.secret_box``). Values leave this module only inside ``Credentials`` (as
+fields (``web.integrations.secret_box``). Values leave this module only inside ``Credentials`` (as
 ``SecretStr``), never in a response or a log line.
 """
 
@@ -21,8 +21,8 @@ from sqlmodel import col
 
 from tools.context import Credentials
 from web.db import Database
+from web.integrations.secret_box import SecretBox, UndecryptableSecret
 from web.models import IntegrationCredential, utcnow
-from web.secret_box import SecretBox, UndecryptableSecret
 from web.state import WebState
 
 log = logging.getLogger("fast_genai.web")

@@ -16,7 +16,7 @@ from fastapi_users.authentication import AuthenticationBackend, BearerTransport,
 from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
 from sqlalchemy import Select
 
-from web.access_tokens import token_backend
+from web.auth.access_tokens import token_backend
 from web.db import database
 from web.models import User
 

@@ -1,0 +1,1 @@
+"""Users' integration credentials: the encrypted store, rekey, checks."""

@@ -1,0 +1,1 @@
+"""Chat turns and one-shot runs: the agent run, approvals, history."""
