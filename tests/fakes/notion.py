@@ -3,14 +3,16 @@
 
 It checks what Notion checks on writes: the bearer token, the ``Notion-Version`` header, an
 existing parent, the title property of a data source, at most 100 blocks per children array, at
-most one level of nested children per request, text pieces of at most 2,000 characters and
-rich-text arrays of at most 100 pieces, tables with rows of the right width. Pages and blocks are
+most one level of nested children per request, at most 1,000 blocks and 500 KB per request, text
+pieces and link URLs of at most 2,000 characters and rich-text arrays of at most 100 pieces,
+tables with rows of the right width. Pages and blocks are
 stored as a tree, so tests can read back exactly what a client built (``tree``).
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +52,8 @@ class FakeNotion(FakeService):
         self.databases: dict[str, list[str]] = {}
         self.data_sources: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1)
+        self.appends_left: int | None = None
+        """When set, appends beyond this many fail with a 500 (a page left half-written)."""
         self.route("GET", r"/v1/users/me", self.get_me)
         self.route("POST", r"/v1/pages", self.create_page)
         self.route("GET", rf"/v1/pages/{_ID}", self.get_page)
@@ -113,6 +117,27 @@ class FakeNotion(FakeService):
             if len(content) > 2000:
                 size = len(content)
                 return f"{where}[{i}].text.content.length should be ≤ `2000`, instead was `{size}`."
+            url = (item.get("text", {}).get("link") or {}).get("url", "")
+            if len(url) > 2000:
+                size = len(url)
+                return (
+                    f"{where}[{i}].text.link.url.length should be ≤ `2000`, instead was `{size}`."
+                )
+        return None
+
+    def _check_payload(self, body: Any) -> str | None:
+        """Notion's payload limits: 1,000 block elements and 500 KB per request."""
+        size = len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+        if size > 500_000:
+            return f"Request body too large: {size} bytes, the limit is 500000."
+
+        def count(blocks: Any) -> int:
+            if not isinstance(blocks, list):
+                return 0
+            return sum(1 + count((b.get(b.get("type")) or {}).get("children")) for b in blocks)
+
+        if (blocks := count(body.get("children"))) > 1000:
+            return f"body.children has {blocks} block elements; the limit is 1000."
         return None
 
     def _check_blocks(self, blocks: Any, where: str, depth: int) -> str | None:
@@ -215,7 +240,7 @@ class FakeNotion(FakeService):
             ):
                 return error(400, "validation_error", problem)
         children = body.get("children", [])
-        if problem := self._check_blocks(children, "body.children", 0):
+        if problem := self._check_payload(body) or self._check_blocks(children, "body.children", 0):
             return error(400, "validation_error", problem)
         page = Node(
             self.new_id(),
@@ -280,7 +305,11 @@ class FakeNotion(FakeService):
             return error(404, "object_not_found", f"Could not find block with ID: {block_id}.")
         body = record.json if isinstance(record.json, dict) else {}
         children = body.get("children")
-        if problem := self._check_blocks(children, "body.children", 0):
+        if self.appends_left is not None:
+            if self.appends_left <= 0:
+                return error(500, "internal_server_error", "Unexpected error.")
+            self.appends_left -= 1
+        if problem := self._check_payload(body) or self._check_blocks(children, "body.children", 0):
             return error(400, "validation_error", problem)
         created = self._store(block_id, children)
         return json_response(

@@ -22,11 +22,18 @@ from tools.errors import InvalidArgument, MissingCredential, NotFound, ToolError
 from tools.integrations.markdown_tree import Span
 from tools.integrations.notion_blocks import (
     MAX_CHILDREN,
+    MAX_REQUEST_BYTES,
+    MAX_RICH_TEXT,
+    MAX_TEXT,
+    MAX_URL,
     BlockNode,
     count_blocks,
     inline_children,
+    json_size,
     markdown_to_blocks,
     render,
+    request_blocks,
+    request_chunks,
     rich_text,
 )
 from tools.integrations.parse_link import notion_id_from, parse_url
@@ -47,6 +54,13 @@ class NotionPageResult(WriteOutcome):
     url: str | None = None
     blocks: int = Field(description="Blocks in the page content.")
     requests: int = Field(default=0, description="Requests used to write the content.")
+    complete: bool = Field(
+        default=True,
+        description="False when the page was created but a follow-up request failed: the page "
+        "holds only `blocks_written` of `blocks` blocks, and `error` says why.",
+    )
+    blocks_written: int | None = Field(default=None, description="Blocks Notion accepted.")
+    error: str | None = Field(default=None, description="Why the content is incomplete.")
 
 
 async def create_notion_page(
@@ -76,6 +90,10 @@ async def create_notion_page(
         raise MissingCredential(
             "create_notion_page needs a Notion token",
             hint=ctx.credentials.hint("notion", "set NOTION_TOKEN"),
+        )
+    if len(_title(title)) > MAX_RICH_TEXT:
+        raise InvalidArgument(
+            f"the title is {len(title):,} characters; Notion takes {MAX_RICH_TEXT * MAX_TEXT:,}"
         )
     nodes = markdown_to_blocks(content_markdown)
     total = count_blocks(nodes)
@@ -130,6 +148,10 @@ def _icon(icon: str | None) -> dict[str, Any] | None:
         return None
     icon = icon.strip()
     if icon.startswith("https://"):
+        if len(icon) > MAX_URL:
+            raise InvalidArgument(
+                f"the icon URL is {len(icon):,} characters; Notion takes {MAX_URL:,}"
+            )
         return {"type": "external", "external": {"url": icon}}
     if len(icon) > 16 or icon.isascii():
         raise InvalidArgument(f"icon {icon!r} is neither an emoji nor an https:// URL")
@@ -161,14 +183,12 @@ def _dry_run(
         parent_obj = {"page_id": parent_id}
         properties = {"title": {"title": _title(title)}}
         notes.append("if the id is a database, the page goes into its first data source instead")
-    body: dict[str, Any] = {
-        "parent": parent_obj,
-        "properties": properties,
-        "children": [render(n, with_children=True) for n in nodes[:MAX_CHILDREN]],
-    }
+    body: dict[str, Any] = {"parent": parent_obj, "properties": properties}
     if icon:
         body["icon"] = icon
-    sent = sum(1 + len(inline_children(n)) for n in nodes[:MAX_CHILDREN])
+    first = _first_chunk(body, nodes)
+    body["children"] = [render(n, with_children=True) for n in first]
+    sent = sum(request_blocks(n) for n in first)
     if total > sent:
         notes.append(f"{total - sent} more blocks are appended in follow-up requests")
     request = {"method": "POST", "url": f"{base_url}/v1/pages", "json": body}
@@ -187,6 +207,7 @@ class _Writer:
     client: AsyncClient
     policy: RetryPolicy
     requests: int = 0
+    written: int = 0
 
     async def call(self, what: str, request: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
         async def attempt() -> dict[str, Any]:
@@ -214,23 +235,34 @@ class _Writer:
         icon: dict[str, Any] | None,
     ) -> NotionPageResult:
         parent_obj, title_key, parent_type = await self._resolve(parent_id, hinted)
-        first, rest = nodes[:MAX_CHILDREN], nodes[MAX_CHILDREN:]
         body: dict[str, Any] = {
             "parent": parent_obj,
             "properties": {title_key: {"title": _title(title)}},
         }
-        if first:
-            body["children"] = [render(n, with_children=True) for n in first]
         if icon:
             body["icon"] = icon
+        first = _first_chunk(body, nodes)
+        rest = nodes[len(first) :]
+        if first:
+            body["children"] = [render(n, with_children=True) for n in first]
         self.requests = 0
         page = await self.call("creating the page", lambda: self.client.pages.create(**body))
+        self.written = sum(request_blocks(n) for n in first)
         page_id = page.get("id")
         notes: list[str] = []
+        error: str | None = None
         if page_id:
-            await self._finish_all(str(page_id), first, None)
-            await self._upload(str(page_id), rest)
-        elif count_blocks(nodes) > sum(1 + len(inline_children(n)) for n in first):
+            try:
+                await self._finish_all(str(page_id), first, None)
+                await self._upload(str(page_id), rest)
+            except ToolError as exc:
+                error = str(exc)
+                notes.append(
+                    f"the page was created but holds only {self.written} of {total} blocks: "
+                    f"{error}. This result is recorded, so the same call returns it instead of "
+                    "creating a second page; append the rest by hand, or delete the page first"
+                )
+        elif count_blocks(nodes) > sum(request_blocks(n) for n in first):
             raise UpstreamError(
                 "Notion created the page but answered without its id; the rest of the content "
                 "could not be appended",
@@ -248,6 +280,9 @@ class _Writer:
             blocks=total,
             requests=self.requests,
             notes=notes,
+            complete=error is None,
+            blocks_written=self.written,
+            error=error,
         )
 
     async def _resolve(
@@ -289,8 +324,7 @@ class _Writer:
         return {"type": "data_source_id", "data_source_id": source_id}, title_key, "database"
 
     async def _upload(self, parent_id: str, nodes: list[BlockNode]) -> None:
-        for start in range(0, len(nodes), MAX_CHILDREN):
-            chunk = nodes[start : start + MAX_CHILDREN]
+        for chunk in request_chunks(nodes, MAX_REQUEST_BYTES - _ENVELOPE):
             children = [render(n, with_children=True) for n in chunk]
             answer = await self.call(
                 f"appending blocks to {parent_id}",
@@ -298,6 +332,7 @@ class _Writer:
                     block_id=parent_id, children=children
                 ),
             )
+            self.written += sum(request_blocks(n) for n in chunk)
             ids = [str(r["id"]) for r in answer.get("results", []) if "id" in r]
             await self._finish_all(parent_id, chunk, ids)
 
@@ -338,6 +373,16 @@ class _Writer:
             if not answer.get("has_more") or not cursor:
                 break
         return ids[:count]
+
+
+_ENVELOPE = 1000
+"""Bytes kept free in a request for what surrounds the blocks."""
+
+
+def _first_chunk(body: dict[str, Any], nodes: list[BlockNode]) -> list[BlockNode]:
+    """The blocks sent with the page itself, within the request limits left by ``body``."""
+    budget = MAX_REQUEST_BYTES - json_size(body) - _ENVELOPE
+    return next(request_chunks(nodes, budget), [])
 
 
 def _has_more(node: BlockNode) -> bool:
