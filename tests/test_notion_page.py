@@ -245,3 +245,79 @@ async def test_a_page_that_cannot_be_completed_says_what_was_written(
     again = await create_notion_page(n_ctx, parent, "Half", markdown)
     assert again.deduplicated and not again.complete  # no second half-written page
     assert len(notion.pages()) == 1
+
+
+@pytest.fixture
+def two_sources(notion: FakeNotion) -> tuple[str, str, str]:
+    database, tasks = notion.add_database(title_property="Task name")
+    notion.source_info[tasks]["name"] = "Tasks"
+    bugs = notion.add_data_source(database, "Bugs", title_property="Bug")
+    return database, tasks, bugs
+
+
+async def test_a_database_with_several_data_sources_needs_one_named(
+    n_ctx: ToolContext, notion: FakeNotion, two_sources: tuple[str, str, str]
+) -> None:
+    database, tasks, bugs = two_sources
+    with pytest.raises(InvalidArgument, match="has 2 data sources") as caught:
+        await create_notion_page(n_ctx, database, "Crash", "x")
+    assert f"'Tasks' ({tasks})" in str(caught.value) and f"'Bugs' ({bugs})" in str(caught.value)
+    assert "data_source" in str(caught.value.hint)
+    with pytest.raises(InvalidArgument, match="none is 'Features'"):
+        await create_notion_page(n_ctx, database, "Crash", "x", data_source="Features")
+    assert notion.writes() == []
+
+
+async def test_data_source_by_name_or_id(
+    n_ctx: ToolContext, notion: FakeNotion, two_sources: tuple[str, str, str]
+) -> None:
+    database, tasks, bugs = two_sources
+    by_name = await create_notion_page(n_ctx, database, "Crash", "boom", data_source="bugs")
+    page = notion.nodes[by_name.page_id or ""]
+    assert page.body["parent"] == {"type": "data_source_id", "data_source_id": bugs}
+    assert list(page.body["properties"]) == ["Bug"]
+    assert by_name.parent_type == "database"
+    by_id = await create_notion_page(
+        n_ctx, database, "Plan", "", data_source=tasks.replace("-", "").upper()
+    )
+    assert notion.nodes[by_id.page_id or ""].body["parent"]["data_source_id"] == tasks
+
+
+@pytest.mark.parametrize("form", ["raw", "dashed", "collection"])
+async def test_a_data_source_is_a_parent(
+    n_ctx: ToolContext, notion: FakeNotion, two_sources: tuple[str, str, str], form: str
+) -> None:
+    _, _, bugs = two_sources
+    parent = {"raw": bugs.replace("-", ""), "dashed": bugs, "collection": f"collection://{bugs}"}
+    result = await create_notion_page(n_ctx, parent[form], "Crash", "boom")
+    assert result.parent_type == "data_source"
+    page = notion.nodes[result.page_id or ""]
+    assert page.body["parent"] == {"type": "data_source_id", "data_source_id": bugs}
+    assert list(page.body["properties"]) == ["Bug"]
+
+
+async def test_data_source_that_does_not_match_the_parent_is_refused(
+    n_ctx: ToolContext, notion: FakeNotion, two_sources: tuple[str, str, str]
+) -> None:
+    _, _, bugs = two_sources
+    with pytest.raises(InvalidArgument, match="not 'Tasks'"):
+        await create_notion_page(n_ctx, f"collection://{bugs}", "x", "", data_source="Tasks")
+    with pytest.raises(InvalidArgument, match="is a page"):
+        await create_notion_page(n_ctx, notion.add_page(), "x", "", data_source="Tasks")
+    assert notion.writes() == []
+
+
+async def test_dry_run_names_the_data_source(n_ctx: ToolContext, notion: FakeNotion) -> None:
+    url = "https://www.notion.so/acme/" + "a" * 32 + "?v=" + "b" * 32
+    result = await create_notion_page(n_ctx, url, "T", "", data_source="Bugs", dry_run=True)
+    assert result.request is not None
+    parent = result.request["json"]["parent"]
+    assert parent["data_source_id"].startswith("<data source 'Bugs' of database")
+    source = await create_notion_page(n_ctx, "collection://" + "c" * 32, "T", "", dry_run=True)
+    assert source.request is not None
+    assert source.request["json"]["parent"]["data_source_id"] == notion_dashed("c" * 32)
+    assert notion.requests == []
+
+
+def notion_dashed(raw: str) -> str:
+    return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"

@@ -51,6 +51,9 @@ class FakeNotion(FakeService):
         self.nodes: dict[str, Node] = {}
         self.databases: dict[str, list[str]] = {}
         self.data_sources: dict[str, dict[str, Any]] = {}
+        """Each data source's properties (its schema)."""
+        self.source_info: dict[str, dict[str, str]] = {}
+        """Each data source's name and database."""
         self._ids = itertools.count(1)
         self.appends_left: int | None = None
         """When set, appends beyond this many fail with a 500 (a page left half-written)."""
@@ -75,13 +78,20 @@ class FakeNotion(FakeService):
         return page_id
 
     def add_database(self, title_property: str = "Task name") -> tuple[str, str]:
-        database_id, source_id = self.new_id(), self.new_id()
-        self.databases[database_id] = [source_id]
+        database_id = self.new_id()
+        self.databases[database_id] = []
+        return database_id, self.add_data_source(database_id, "Source", title_property)
+
+    def add_data_source(self, database_id: str, name: str, title_property: str = "Name") -> str:
+        """Another data source (2025-09-03: a database holds one or more) with its own schema."""
+        source_id = self.new_id()
+        self.databases[database_id].append(source_id)
         self.data_sources[source_id] = {
             "Status": {"id": "s1", "name": "Status", "type": "status"},
             title_property: {"id": "title", "name": title_property, "type": "title"},
         }
-        return database_id, source_id
+        self.source_info[source_id] = {"name": name, "database_id": database_id}
+        return source_id
 
     def pages(self) -> list[Node]:
         return [n for n in self.nodes.values() if n.type == "page" and "properties" in n.body]
@@ -286,7 +296,9 @@ class FakeNotion(FakeService):
             {
                 "object": "database",
                 "id": database_id,
-                "data_sources": [{"id": s, "name": "Source"} for s in sources],
+                "data_sources": [
+                    {"id": s, "name": self.source_info[s]["name"]} for s in sources
+                ],
             },
         )
 
@@ -297,7 +309,18 @@ class FakeNotion(FakeService):
             return error(
                 404, "object_not_found", f"Could not find data_source with ID: {source_id}."
             )
-        return json_response(200, {"object": "data_source", "id": source_id, "properties": source})
+        info = self.source_info[source_id]
+        name = info["name"]
+        return json_response(
+            200,
+            {
+                "object": "data_source",
+                "id": source_id,
+                "title": [{"type": "text", "text": {"content": name}, "plain_text": name}],
+                "parent": {"type": "database_id", "database_id": info["database_id"]},
+                "properties": source,
+            },
+        )
 
     def append(self, record: Recorded, oid: str) -> Response:
         block_id = dashed(oid)

@@ -4,8 +4,9 @@ The Markdown becomes Notion blocks (``tools.integrations.notion_blocks``). The p
 created with its first 100 top-level blocks (each with one level of children); everything
 else is appended in follow-up requests under the blocks it belongs to, so long and deeply
 nested documents arrive whole and in order. A database parent (API version 2025-09-03) gets
-the page in its first data source, with the title in whichever property has the ``title``
-type.
+the page in its data source (``data_source`` names one, by name or id, when it has several),
+with the title in whichever property has the ``title`` type; a data-source id or
+``collection://`` URL is a parent too.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from tools.integrations.write_once import WriteOutcome, write_once
 if TYPE_CHECKING:
     from notion_client import AsyncClient
 
-ParentType = Literal["page", "database"]
+ParentType = Literal["page", "database", "data_source"]
 
 
 class NotionPageResult(WriteOutcome):
@@ -66,7 +67,11 @@ class NotionPageResult(WriteOutcome):
 async def create_notion_page(
     ctx: ToolContext,
     parent: Annotated[
-        str, Field(description="Parent page or database: a Notion URL or a page/database id.")
+        str,
+        Field(
+            description="Parent page, database or data source: a Notion URL or a page, database "
+            "or data-source id."
+        ),
     ],
     title: Annotated[str, Field(min_length=1, description="Title of the new page.")],
     content_markdown: Annotated[
@@ -74,6 +79,13 @@ async def create_notion_page(
     ] = "",
     icon: Annotated[
         str | None, Field(description="An emoji, or an https:// image URL, for the page icon.")
+    ] = None,
+    data_source: Annotated[
+        str | None,
+        Field(
+            description="For a database parent with several data sources: the data source's "
+            "name or id."
+        ),
     ] = None,
     dry_run: Annotated[
         bool, Field(description="Validate and show the request without sending it.")
@@ -99,8 +111,9 @@ async def create_notion_page(
     total = count_blocks(nodes)
     icon_object = _icon(icon)
     base_url = ctx.settings.notion_api_url.rstrip("/")
+    source = data_source.strip() if data_source and data_source.strip() else None
     if dry_run:
-        return _dry_run(base_url, parent_id, hinted, title, nodes, total, icon_object)
+        return _dry_run(base_url, parent_id, hinted, source, title, nodes, total, icon_object)
 
     async def perform() -> NotionPageResult:
         import httpx
@@ -116,7 +129,7 @@ async def create_notion_page(
                 log_level=logging.ERROR,  # failures are reported as ToolErrors, not logged
             )
             writer = _Writer(client, RetryPolicy.from_settings(ctx.settings))
-            return await writer.create(parent_id, hinted, title, nodes, total, icon_object)
+            return await writer.create(parent_id, hinted, source, title, nodes, total, icon_object)
 
     normalised = {
         "parent": parent_id,
@@ -124,12 +137,18 @@ async def create_notion_page(
         "content_markdown": content_markdown,
         "icon": icon,
         "api": base_url,
+        **({"data_source": source} if source else {}),
     }
     return await write_once(ctx, "create_notion_page", normalised, perform, NotionPageResult)
 
 
 def _parent(parent: str) -> tuple[str, ParentType | None]:
     text = parent.strip()
+    if text.startswith("collection://"):  # how Notion writes a data source's URL
+        found = notion_id_from(text.removeprefix("collection://").strip("/"))
+        if found is None:
+            raise InvalidArgument(f"{parent!r} is not a Notion data source URL")
+        return found, "data_source"
     if "://" in text or text.startswith(("notion.so/", "www.notion.so/")):
         link = parse_url(text if "://" in text else f"https://{text}")
         if link is None or link.service != "notion" or link.notion_id is None:
@@ -138,7 +157,8 @@ def _parent(parent: str) -> tuple[str, ParentType | None]:
     found = notion_id_from(text)
     if found is None or len(text.replace("-", "")) != 32:
         raise InvalidArgument(
-            f"{parent!r} is not a Notion id", hint="give a page or database URL, or its 32-hex id"
+            f"{parent!r} is not a Notion id",
+            hint="give a page or database URL, or a page, database or data-source id (32 hex)",
         )
     return found, None
 
@@ -166,23 +186,30 @@ def _dry_run(
     base_url: str,
     parent_id: str,
     hinted: ParentType | None,
+    source: str | None,
     title: str,
     nodes: list[BlockNode],
     total: int,
     icon: dict[str, Any] | None,
 ) -> NotionPageResult:
     notes = []
-    if hinted == "database":
-        parent_obj: dict[str, Any] = {
-            "type": "data_source_id",
-            "data_source_id": f"<first data source of database {parent_id}>",
-        }
-        properties = {"<the database's title property>": {"title": _title(title)}}
+    if hinted in ("database", "data_source"):
+        if hinted == "data_source":
+            source_ref = parent_id
+        elif source:
+            source_ref = f"<data source {source!r} of database {parent_id}>"
+        else:
+            source_ref = f"<the data source of database {parent_id}>"
+        parent_obj: dict[str, Any] = {"type": "data_source_id", "data_source_id": source_ref}
+        properties = {"<the data source's title property>": {"title": _title(title)}}
         notes.append("the data source and its title property are read at run time")
     else:
         parent_obj = {"page_id": parent_id}
         properties = {"title": {"title": _title(title)}}
-        notes.append("if the id is a database, the page goes into its first data source instead")
+        notes.append(
+            "if the id is a database or a data source, the page goes into that data source "
+            "instead (a database with several needs data_source)"
+        )
     body: dict[str, Any] = {"parent": parent_obj, "properties": properties}
     if icon:
         body["icon"] = icon
@@ -229,12 +256,13 @@ class _Writer:
         self,
         parent_id: str,
         hinted: ParentType | None,
+        source: str | None,
         title: str,
         nodes: list[BlockNode],
         total: int,
         icon: dict[str, Any] | None,
     ) -> NotionPageResult:
-        parent_obj, title_key, parent_type = await self._resolve(parent_id, hinted)
+        parent_obj, title_key, parent_type = await self._resolve(parent_id, hinted, source)
         body: dict[str, Any] = {
             "parent": parent_obj,
             "properties": {title_key: {"title": _title(title)}},
@@ -286,42 +314,61 @@ class _Writer:
         )
 
     async def _resolve(
-        self, parent_id: str, hinted: ParentType | None
+        self, parent_id: str, hinted: ParentType | None, source: str | None
     ) -> tuple[dict[str, Any], str, ParentType]:
-        if hinted != "database":
+        if hinted == "data_source":
+            return await self._source_parent(parent_id, source, None)
+        if hinted is None:
             try:
                 await self.call(
                     f"reading parent page {parent_id}",
                     lambda: self.client.pages.retrieve(page_id=parent_id),
                 )
-                return {"page_id": parent_id}, "title", "page"
             except (NotFound, InvalidArgument):
-                pass  # not a page (or not shared): try it as a database
+                pass  # not a page (or not shared): try it as a database, then a data source
+            else:
+                if source:
+                    raise InvalidArgument(f"{parent_id} is a page; data_source is for databases")
+                return {"page_id": parent_id}, "title", "page"
         try:
             database = await self.call(
                 f"reading parent {parent_id}",
                 lambda: self.client.databases.retrieve(database_id=parent_id),
             )
-        except NotFound:
-            raise NotFound(
-                f"Notion has no page or database {parent_id} that this integration can see",
-                hint="share the parent with the integration (… menu > Connections)",
-            ) from None
-        sources = database.get("data_sources") or []
-        if not sources:
-            raise InvalidArgument(f"Notion database {parent_id} has no data source to add to")
-        source_id = str(sources[0]["id"])
-        source = await self.call(
+        except (NotFound, InvalidArgument) as exc:
+            if hinted == "database" and isinstance(exc, InvalidArgument):
+                raise
+            try:
+                return await self._source_parent(parent_id, source, None)
+            except NotFound:
+                raise NotFound(
+                    f"Notion has no page, database or data source {parent_id} that this "
+                    "integration can see",
+                    hint="share the parent with the integration (… menu > Connections)",
+                ) from None
+        source_id = _pick_source(parent_id, database.get("data_sources") or [], source)
+        return await self._source_parent(source_id, None, parent_id)
+
+    async def _source_parent(
+        self, source_id: str, source: str | None, database_id: str | None
+    ) -> tuple[dict[str, Any], str, ParentType]:
+        found = await self.call(
             f"reading data source {source_id}",
             lambda: self.client.data_sources.retrieve(data_source_id=source_id),
         )
-        properties = source.get("properties") or {}
+        if source and _norm(source) not in (_norm(source_id), _norm(_plain(found.get("title")))):
+            raise InvalidArgument(
+                f"the parent is data source {source_id}, not {source!r}",
+                hint="leave data_source out when the parent is a data source",
+            )
+        properties = found.get("properties") or {}
         title_key = next(
             (name for name, prop in properties.items() if prop.get("type") == "title"), None
         )
         if title_key is None:
             raise InvalidArgument(f"Notion data source {source_id} has no title property")
-        return {"type": "data_source_id", "data_source_id": source_id}, title_key, "database"
+        kind: ParentType = "database" if database_id else "data_source"
+        return {"type": "data_source_id", "data_source_id": source_id}, title_key, kind
 
     async def _upload(self, parent_id: str, nodes: list[BlockNode]) -> None:
         for chunk in request_chunks(nodes, MAX_REQUEST_BYTES - _ENVELOPE):
@@ -373,6 +420,44 @@ class _Writer:
             if not answer.get("has_more") or not cursor:
                 break
         return ids[:count]
+
+
+def _pick_source(database_id: str, sources: list[dict[str, Any]], wanted: str | None) -> str:
+    """The data source of a database that ``wanted`` (a name or id) names, or its only one."""
+    listing = ", ".join(f"{s.get('name') or '(untitled)'!r} ({s.get('id')})" for s in sources)
+    if not sources:
+        raise InvalidArgument(f"Notion database {database_id} has no data source to add to")
+    if wanted is None:
+        if len(sources) == 1:
+            return str(sources[0]["id"])
+        raise InvalidArgument(
+            f"Notion database {database_id} has {len(sources)} data sources: {listing}",
+            hint="pass data_source with the name or id of the one to add the page to",
+        )
+    key = _norm(wanted)
+    by_id = [s for s in sources if _norm(str(s.get("id", ""))) == key]
+    by_name = [s for s in sources if _norm(str(s.get("name") or "")) == key]
+    matches = by_id or by_name
+    if len(matches) == 1:
+        return str(matches[0]["id"])
+    problem = "several are named" if matches else "none is"
+    raise InvalidArgument(
+        f"of the data sources of Notion database {database_id}, {problem} {wanted!r}: {listing}",
+        hint="pass data_source with one of these ids" if matches else None,
+    )
+
+
+def _norm(value: str) -> str:
+    """A name or id compared loosely: case-folded, an id without dashes."""
+    text = value.strip().casefold()
+    raw = text.replace("-", "")
+    return raw if len(raw) == 32 and all(c in "0123456789abcdef" for c in raw) else text
+
+
+def _plain(rich: Any) -> str:
+    if not isinstance(rich, list):
+        return ""
+    return "".join(str(r.get("plain_text", "")) for r in rich if isinstance(r, dict))
 
 
 _ENVELOPE = 1000
