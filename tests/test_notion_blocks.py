@@ -191,3 +191,11 @@ def test_requests_stay_under_five_hundred_kilobytes() -> None:
     sizes = [json_size({"children": rendered(c)}) for c in chunks]
     assert len(chunks) > 4 and max(sizes) <= MAX_REQUEST_BYTES
     assert "".join(text(n) for c in chunks for n in c) == "é" * 1_200_000
+
+
+def test_a_table_cell_with_too_many_pieces_keeps_its_text() -> None:
+    cell = " ".join(f"**b{i}** i{i}" for i in range(60))  # 120 styled pieces
+    nodes = markdown_to_blocks(f"| h |\n|---|\n| {cell} |")
+    row = nodes[0].children[1].body["cells"][0]
+    assert len(row) <= 100
+    assert "".join(p["text"]["content"] for p in row) == cell.replace("**", "")

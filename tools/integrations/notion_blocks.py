@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from tools.errors import InvalidArgument
 from tools.integrations.markdown_tree import Span, parse_markdown, spans, task_state
 
 if TYPE_CHECKING:
@@ -276,9 +277,24 @@ def _table(node: SyntaxTreeNode) -> BlockNode:
     width = max((len(tr.children) for tr in rows), default=1)
     children = []
     for tr in rows:
-        cells = [rich_text(spans(_inline(cell)))[:MAX_RICH_TEXT] for cell in tr.children]
+        cells = [_cell(spans(_inline(cell))) for cell in tr.children]
         cells += [[] for _ in range(width - len(cells))]
         children.append(BlockNode("table_row", {"cells": cells}))
     has_header = any(section.type == "thead" for section in node.children)
     body = {"table_width": width, "has_column_header": has_header, "has_row_header": False}
     return BlockNode("table", body, children, carries_children=True)
+
+
+def _cell(items: list[Span]) -> list[dict[str, Any]]:
+    """A table cell's rich text: one array of at most 100 pieces (a cell cannot continue in
+    another block), so a cell with more pieces loses its styling rather than its text."""
+    pieces = rich_text(items)
+    if len(pieces) <= MAX_RICH_TEXT:
+        return pieces
+    pieces = rich_text([Span("".join(item.text for item in items))])
+    if len(pieces) > MAX_RICH_TEXT:
+        raise InvalidArgument(
+            f"a table cell holds {sum(len(i.text) for i in items):,} characters; Notion takes "
+            f"at most {MAX_RICH_TEXT * MAX_TEXT:,} in a cell"
+        )
+    return pieces
