@@ -132,3 +132,59 @@ def adf_schema(tmp_path_factory: pytest.TempPathFactory) -> SchemaCheck:
     schema = Path(require_program("@atlaskit/adf-schema", str(ADF_SCHEMA)))
     require_program("ajv-draft-04", str(HERE / "node_modules" / "ajv-draft-04" / "package.json"))
     return SchemaCheck(node, schema, tmp_path_factory.mktemp("adf"))
+
+
+class TypeCheck:
+    """TypeScript declarations checked by ``tsc --strict`` against the packages installed here
+    (``@notionhq/client``'s request types): each value is an object literal annotated with a
+    type, so a missing field, a wrong type or an unknown property is a compile error."""
+
+    def __init__(self, tsc: str, workdir: Path) -> None:
+        self.tsc, self.workdir = tsc, workdir
+
+    def errors(self, imports: str, declarations: list[tuple[str, Any]]) -> list[str]:
+        import json
+
+        lines = [imports]
+        for index, (type_name, value) in enumerate(declarations):
+            lines.append(f"export const body{index}: {type_name} = {json.dumps(value)};")
+        (self.workdir / "bodies.ts").write_text("\n".join(lines) + "\n")
+        config = {
+            "compilerOptions": {
+                "strict": True,
+                "noEmit": True,
+                "target": "es2022",
+                "module": "nodenext",
+                "moduleResolution": "nodenext",
+                "skipLibCheck": True,
+                "typeRoots": [],
+                "types": [],
+                "baseUrl": ".",
+                "paths": {
+                    "@notionhq/client": [str(HERE / "node_modules" / "@notionhq" / "client")]
+                },
+            },
+            "files": ["bodies.ts"],
+        }
+        (self.workdir / "tsconfig.json").write_text(json.dumps(config))
+        done = subprocess.run(
+            [self.tsc, "-p", str(self.workdir / "tsconfig.json")],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        output = (done.stdout + done.stderr).strip()
+        if done.returncode != 0 and "error TS" not in output:
+            pytest.fail(f"tsc failed to run:\n{output[-2000:]}")
+        return [line for line in output.splitlines() if "error TS" in line]
+
+
+@pytest.fixture
+def notion_types(tmp_path: Path) -> TypeCheck:
+    """``tsc`` (npm typescript, pinned here) over ``@notionhq/client`` (pinned here)."""
+    tsc = require_program("tsc", str(HERE / "node_modules" / ".bin" / "tsc"))
+    require_program(
+        "@notionhq/client", str(HERE / "node_modules" / "@notionhq" / "client" / "package.json")
+    )
+    return TypeCheck(tsc, tmp_path)
