@@ -23,9 +23,7 @@ import pytest
 from tests.conftest import require_program
 
 HERE = Path(__file__).resolve().parent
-SPECS = Path(
-    os.environ.get("FAST_GENAI_SPECS_DIR") or HERE.parents[1].parent / "shared" / "specs"
-)
+SPECS = Path(os.environ.get("FAST_GENAI_SPECS_DIR") or HERE.parents[1].parent / "shared" / "specs")
 """The official descriptions: ``../shared/specs`` beside the clone, or FAST_GENAI_SPECS_DIR."""
 PRISM = HERE / "node_modules" / ".bin" / "prism"
 

@@ -296,9 +296,7 @@ class FakeNotion(FakeService):
             {
                 "object": "database",
                 "id": database_id,
-                "data_sources": [
-                    {"id": s, "name": self.source_info[s]["name"]} for s in sources
-                ],
+                "data_sources": [{"id": s, "name": self.source_info[s]["name"]} for s in sources],
             },
         )
 
