@@ -74,3 +74,32 @@ def test_the_schema_rejects_the_shapes_adf_forbids(adf_schema: SchemaCheck) -> N
     ]
     results = adf_schema.errors([{"type": "doc", "version": 1, "content": [b]} for b in bad])
     assert all(results), results
+
+
+@pytest.mark.anyio
+async def test_the_descriptions_create_jira_issue_sends_are_valid_adf(
+    workspace: Path, adf_schema: SchemaCheck
+) -> None:
+    from tests.fakes.jira import FakeJira
+    from tools.context import ToolContext
+    from tools.integrations.jira_issue import create_jira_issue
+    from tools.settings import ToolSettings
+
+    jira = FakeJira(cloud=True)
+    jira.add_project("ABC")
+    with jira.running():
+        settings = ToolSettings(
+            jira_url=jira.base_url,
+            jira_username=jira.user,
+            jira_api_token=jira.api_token,  # type: ignore[arg-type]
+            write_dedupe_seconds=0,
+        )
+        ctx = ToolContext.local(str(workspace), settings=settings)
+        markdowns = [p.read_text() for p in sorted(DATA.glob("*.md"))]
+        markdowns += [s.markdown for s in SAMPLES[::20]]  # every leaf in a spread of chains
+        for index, markdown in enumerate(markdowns):
+            await create_jira_issue(ctx, "ABC", f"issue {index}", markdown)
+        sent = [w.json["fields"]["description"] for w in jira.writes() if w.method == "POST"]
+    assert len(sent) == len(markdowns)
+    results = adf_schema.errors(sent)
+    assert {i: e[-3:] for i, e in enumerate(results) if e} == {}
