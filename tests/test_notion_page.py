@@ -321,3 +321,17 @@ async def test_dry_run_names_the_data_source(n_ctx: ToolContext, notion: FakeNot
 
 def notion_dashed(raw: str) -> str:
     return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+
+
+def test_the_cli_says_when_a_page_is_incomplete() -> None:
+    from rich.console import Console
+
+    from cli.views import notion_page
+    from tools.integrations.notion_page import NotionPageResult
+
+    console = Console(record=True, width=120)
+    result = NotionPageResult(
+        parent_id="p", blocks=350, blocks_written=200, complete=False, error="boom", url="u"
+    )
+    notion_page(console, result)
+    assert "wrote only 200 of 350 blocks: boom" in console.export_text()
