@@ -4,6 +4,7 @@ and a stop sent to B cancels the run A executes, keeping what was said."""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -110,3 +111,74 @@ def test_409_and_stop_across_instances(pair: tuple[Server, Server, FakeGemini]) 
         assert said.startswith("word0") and "word199" not in said
         users = [m for m in detail["messages"] if m["role"] == "user"]
         assert len(users) == 1  # B's refused message was not stored
+
+
+def test_resume_on_b_and_approval_delivered_to_b(
+    pair: tuple[Server, Server, FakeGemini], workspace: Path
+) -> None:
+    a, b, fake = pair
+    words = " ".join(f"word{i}" for i in range(40))
+    fake.script(Reply.text(words, chunks=20, delay=0.05))
+    chat_id = str(uuid.uuid4())
+    with (
+        httpx.Client(base_url=a.url, timeout=30) as on_a,
+        httpx.Client(base_url=b.url, timeout=30) as on_b,
+    ):
+        headers = login(on_a, "resume@example.org")
+        body = {"id": chat_id, "messages": [user_message("start on A")]}
+        with on_a.stream("POST", "/api/v1/chat", json=body, headers=headers) as response:
+            for line in response.iter_lines():
+                if '"text-delta"' in line:
+                    break  # A's client goes away after the first words
+        resumed = on_b.get(f"/api/v1/chat/{chat_id}/stream", headers=headers)
+        assert resumed.status_code == 200
+        lines = [line for line in resumed.text.splitlines() if line.startswith("data: ")]
+        assert json.loads(lines[0][6:])["type"] == "start"
+        text = "".join(
+            json.loads(line[6:]).get("delta", "") for line in lines if '"text-delta"' in line
+        )
+        assert text == words  # the whole answer, from its start, read on B
+        assert on_b.get(f"/api/v1/chat/{chat_id}/stream", headers=headers).status_code == 204
+
+        fake.script(Reply.calls(("create_file", {"path": "via-b.txt", "content": "from B"})))
+        paused = on_a.post(
+            "/api/v1/chat",
+            json={"id": chat_id, "messages": [user_message("write it", "m2")]},
+            headers=headers,
+        )
+        request = next(
+            json.loads(line[6:])
+            for line in paused.text.splitlines()
+            if '"tool-approval-request"' in line
+        )
+        fake.script(Reply.text("Written from B."))
+        approval = {
+            "id": "a1",
+            "role": "assistant",
+            "parts": [
+                {
+                    "type": "tool-create_file",
+                    "toolCallId": request["toolCallId"],
+                    "state": "approval-responded",
+                    "input": {},
+                    "approval": {"id": request["approvalId"], "approved": True},
+                }
+            ],
+        }
+        decided = on_b.post(
+            "/api/v1/chat", json={"id": chat_id, "messages": [approval]}, headers=headers
+        )
+        assert decided.status_code == 200, decided.text
+        said = "".join(
+            json.loads(line[6:]).get("delta", "")
+            for line in decided.text.splitlines()
+            if '"text-delta"' in line
+        )
+        assert said == "Written from B."
+        assert '"tool-output-available"' in decided.text
+        assert (workspace / "via-b.txt").read_text() == "from B"
+        replay_on_a = on_a.post(
+            "/api/v1/chat", json={"id": chat_id, "messages": [approval]}, headers=headers
+        )
+        assert replay_on_a.status_code == 409
+        assert _status(on_a, headers, chat_id)["status"] == "idle"
