@@ -8,35 +8,41 @@ refused with 409 before anything runs); the executed arguments are the stored on
 ones sent in ``edits`` (validated again). The user's message is stored before the answer
 starts; the turn is a durable workflow (``web.runs.workflows``) that stores the rest as it goes.
 A conversation runs one turn at a time on every instance (409 ``run_in_progress``). A run can be
-stopped with ``/conversations/{id}/stop``; a client disconnect stops it too.
+stopped with ``/conversations/{id}/stop``; a client that goes away does not stop it, and can
+re-attach to it with ``GET /chat/{id}/stream`` on any instance (the turn's UI events are a DBOS
+stream, ``web.runs.streams``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, Literal
 
-from dbos import DBOS
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sse_starlette import EventSourceResponse
 
 from tools.errors import InvalidArgument, Unsupported
 from web import limits
 from web.auth.users import CurrentUser
+from web.db import SessionDep
 from web.models import PendingApproval
-from web.runs import approvals, control, history, workflows
-from web.runs.agent_runs import get_agent, open_conversation, parse_conversation_id, title_from
-from web.runs.engine import current
+from web.runs import approvals, control, history, streams, workflows
+from web.runs.agent_runs import (
+    get_agent,
+    open_conversation,
+    own_conversation,
+    parse_conversation_id,
+    title_from,
+)
 from web.state import StateDep, WebState
 
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
     from pydantic_ai.ui.vercel_ai import VercelAIAdapter
     from pydantic_ai.ui.vercel_ai.request_types import RequestData
-    from pydantic_ai.ui.vercel_ai.response_types import BaseChunk
 
 log = logging.getLogger("fast_genai.web")
 
@@ -124,36 +130,46 @@ async def chat(
             await approvals.expire_conversation(session, conversation.id)  # voided by a message
         await history.append(session, conversation.id, new_turn)
 
-    engine = current()
-    queue: asyncio.Queue[BaseChunk | None] = asyncio.Queue()
-    engine.listeners[workflow_id] = queue
     turn = workflows.Turn(
         user_id=str(user.id),
         conversation_id=str(conversation.id),
         workspace=conversation.workspace,
         decisions=decisions,
     )
-    try:
-        await control.start(workflows.chat_turn, workflow_id, turn)
-    except BaseException:
-        engine.listeners.pop(workflow_id, None)
-        raise
+    await control.start(workflows.chat_turn, workflow_id, turn)
+    return _sse(state, workflow_id, conversation.id)
+
+
+@router.get(
+    "/chat/{chat_id}/stream",
+    response_class=EventSourceResponse,
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "The running answer"},
+        204: {"description": "Nothing is running in this conversation."},
+    },
+)
+async def resume(chat_id: str, state: StateDep, user: CurrentUser, session: SessionDep) -> Any:
+    """Re-attach to the answer being streamed (from its start), on any instance; 204 when
+    nothing runs. This is the route the AI SDK's ``useChat({resume: true})`` calls."""
+    conversation = await own_conversation(session, user, parse_conversation_id(chat_id, user))
+    workflow_id = conversation.active_run
+    if workflow_id is None or not await control.is_active(workflow_id):
+        return Response(status_code=204)
+    return _sse(state, workflow_id, conversation.id)
+
+
+def _sse(state: WebState, workflow_id: str, conversation_id: uuid.UUID) -> EventSourceResponse:
+    """The turn's UI stream as SSE. A client that goes away does not stop the turn (stop it with
+    ``/conversations/{id}/stop``); it can re-attach with ``GET /chat/{id}/stream``."""
 
     async def events() -> AsyncIterator[dict[str, str]]:
-        finished = False
-        try:
-            while (chunk := await queue.get()) is not None:
-                yield {"data": chunk.encode(SDK_VERSION)}
-            finished = True
-        finally:
-            engine.listeners.pop(workflow_id, None)
-            if not finished:  # the client went away: stop the model, keep what was said
-                await DBOS.cancel_workflow_async(workflow_id)
+        async for chunk in streams.read(workflow_id):
+            yield {"data": chunk}
 
     return EventSourceResponse(
         events(),
         ping=state.settings.sse_ping_seconds,
-        headers={**STREAM_HEADERS, "X-Conversation-Id": str(conversation.id)},
+        headers={**STREAM_HEADERS, "X-Conversation-Id": str(conversation_id)},
     )
 
 

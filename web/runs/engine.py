@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import logging
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from dbos import DBOSConfig
@@ -74,8 +74,6 @@ class Engine:
     system_database: str
     users: int = 1
     """Apps of this process using the engine (a second app on the same database shares it)."""
-    listeners: dict[str, Any] = field(default_factory=dict)
-    """Per workflow id, the in-process queue an SSE response of this process reads."""
 
 
 _current: Engine | None = None

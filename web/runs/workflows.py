@@ -8,8 +8,8 @@ is loaded in a step (a replay sees the same history), model requests and tool ca
 step that records the outcome, the writes waiting for approval and the usage, exactly once.
 
 The route stores the user's message before it starts the workflow: a message acknowledged is a
-message stored. The UI events a chat turn makes go to an in-process queue the SSE response of the
-same process reads (``Engine.listeners``).
+message stored. The UI events a chat turn makes go to a DBOS stream any instance can read
+(``web.runs.streams``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from web.models import Conversation, Usage, User, utcnow
-from web.runs import approvals, history
+from web.runs import approvals, history, streams
 from web.runs.durable import CURRENT_EVENTS, CURRENT_HISTORY, HistoryTarget
 from web.runs.engine import current
 
@@ -218,16 +218,13 @@ async def chat_turn(turn: Turn) -> Outcome:
     engine = current()
     workflow_id = DBOS.workflow_id
     assert workflow_id is not None
-    listener: asyncio.Queue[BaseChunk | None] | None = engine.listeners.get(workflow_id)
     stored = await DBOS.run_step_async({"name": "history.load"}, load_history, turn.conversation_id)
     run = _ChatTurn(engine.state, turn, workflow_id, len(stored))
     try:
         async for chunk in run.stream(stored):
-            if listener is not None:
-                listener.put_nowait(chunk)
+            await streams.publish(workflow_id, chunk.encode(SDK_VERSION))
     finally:
-        if listener is not None:
-            listener.put_nowait(None)
+        await streams.publish(workflow_id, streams.END)
     assert run.outcome is not None
     return run.outcome
 
