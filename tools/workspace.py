@@ -3,17 +3,28 @@
 A path is resolved against the workspace root (relative, or absolute but inside), symlinks
 included, and refused when the result leaves the root. Secret-looking files are refused unless
 the operator allows them.
+
+That check is by name; the open is not. The workspace holds a descriptor of its root, and every
+read and write goes through it (:mod:`tools.beneath`): the resolved path is opened beneath the
+root descriptor without following any symlink, and the opened descriptor is checked (a regular
+file, or a directory) before anything is read. A directory swapped for a symlink between the
+check and the open makes the open fail; it never reaches outside.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 import posixpath
 import re
-from dataclasses import dataclass
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from tools import beneath
 from tools.errors import InvalidArgument, NotFound, PathOutsideWorkspace, SecretFileRefused
 
 MAX_PATH_CHARS = 4096
@@ -78,6 +89,17 @@ class Workspace:
     root: Path
     allow_secrets: bool = False
     name: str = "default"
+    fd: int = field(init=False, repr=False, compare=False)
+    """A descriptor of the root directory, opened once: every file is opened beneath it."""
+
+    def __post_init__(self) -> None:
+        fd = os.open(self.root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_CLOEXEC)
+        object.__setattr__(self, "fd", fd)
+        weakref.finalize(self, os.close, fd)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A copy in another process opens its own root descriptor."""
+        return (type(self), (self.root, self.allow_secrets, self.name))
 
     @classmethod
     def open(
@@ -112,6 +134,33 @@ class Workspace:
                 hint="the operator can allow it with FAST_GENAI_ALLOW_SECRET_FILES=true",
             )
         return resolved
+
+    def open_file(self, relative: str) -> beneath.Opened:
+        """Open a resolved workspace-relative path for reading: a regular file only (FIFOs,
+        sockets, devices and directories refused before any read, never blocking). The caller
+        closes ``.fd``; :meth:`opened` does it for you."""
+        return beneath.open_regular(self.fd, relative)
+
+    @contextlib.contextmanager
+    def opened(self, relative: str) -> Iterator[beneath.Opened]:
+        handle = self.open_file(relative)
+        try:
+            yield handle
+        finally:
+            os.close(handle.fd)
+
+    def read_bytes(self, relative: str, limit: int) -> bytes:
+        """Up to ``limit`` bytes of a regular file, opened as :meth:`open_file` does."""
+        with self.opened(relative) as handle:
+            return handle.read(limit)
+
+    def lstat(self, relative: str) -> os.stat_result | None:
+        """What is at ``relative`` (not following a final symlink), or ``None``."""
+        return beneath.lstat_beneath(self.fd, relative)
+
+    def write(self, relative: str, data: bytes, *, overwrite: bool) -> bool:
+        """Write a file atomically beneath the root descriptor; whether it is new."""
+        return beneath.write_beneath(self.fd, relative, data, overwrite=overwrite)
 
     def relative(self, path: Path) -> str:
         """The workspace-relative POSIX form of an absolute path inside the root."""
