@@ -1,7 +1,8 @@
 """Workspace files as MCP resources: ``file://`` URIs inside the root, through the same sandbox.
 
 The template is ``file://{root}/{+path}``; reading resolves the path with ``Workspace.resolve``
-(symlinks, ``..``, secret files refused) and caps the size like ``read_file`` does. A listing
+(symlinks, ``..``, secret files refused), opens it beneath the workspace's root descriptor like
+``read_file`` does (no symlink followed, regular files only) and caps the size. A listing
 offers the first files of the tree (as ``list_files`` walks it) so clients can attach them
 without typing a path.
 """
@@ -71,15 +72,18 @@ def _path_of(uri: str) -> str:
 
 
 def _read(ctx: ToolContext, uri: str) -> types.TextResourceContents | types.BlobResourceContents:
-    path = ctx.workspace.resolve(_path_of(uri))
-    if not path.is_file():
-        raise InvalidArgument(f"{uri!r} is not a regular file")
-    size = path.stat().st_size
+    workspace = ctx.workspace
+    relative = workspace.relative(workspace.resolve(_path_of(uri)))
     limit = ctx.settings.max_read_bytes
-    if size > limit:
-        raise TooLarge(f"{uri!r} is {size} bytes; resources are served up to {limit} bytes")
-    data = path.read_bytes()
-    mime = mimetypes.guess_type(path.name)[0]
+    # beneath the root descriptor, no symlink followed, regular files only, never blocking
+    with workspace.opened(relative) as handle:
+        size = handle.info.st_size
+        if size > limit:
+            raise TooLarge(f"{uri!r} is {size} bytes; resources are served up to {limit} bytes")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(f"{uri!r} grew past {limit} bytes while it was read")
+    mime = mimetypes.guess_type(relative)[0]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
