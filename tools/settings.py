@@ -104,6 +104,11 @@ class ToolSettings(AppSettings):
         "returns the earlier result instead of writing twice.",
     )
     http_timeout: float = Field(default=30.0, gt=0, description="Timeout of calls to services.")
+    search_timeout: float = Field(
+        default=120.0,
+        gt=0,
+        description="Longest a search_code call may run; ripgrep is then stopped and killed.",
+    )
     upstream_attempts: int = Field(
         default=4,
         ge=1,

@@ -28,6 +28,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, ToolError
 from tools.files.ripgrep import FILTER_FLAGS, rg_binary
+from tools.files.search_verify import verified_hits
 from tools.workspace import SECRET_PATHS, SECRET_PATTERNS, is_secret_path
 
 MAX_LINE_CHARS = 500
@@ -174,8 +175,30 @@ async def search_code(
     collector = _Collector(
         limit=limit, context=context_lines, allow_secrets=ctx.workspace.allow_secrets
     )
-    warnings = await _run(ctx, arguments, ctx.workspace.root, collector)
-    hits = collector.sorted_hits()
+    if not target.is_dir():  # a FIFO or device named here would block rg: refuse it first
+        with ctx.workspace.opened(relative):
+            pass
+    timeout = ctx.settings.search_timeout
+    try:
+        with anyio.fail_after(timeout):  # rg is killed on the way out (see _run)
+            warnings = await _run(ctx, arguments, ctx.workspace.root, collector)
+    except TimeoutError:
+        raise ToolError(
+            f"the search took longer than {timeout:g} s and was stopped",
+            hint="narrow it with path or glob; the operator sets FAST_GENAI_SEARCH_TIMEOUT",
+        ) from None
+    hits, dropped = await anyio.to_thread.run_sync(
+        verified_hits, ctx.workspace, collector.sorted_hits()
+    )
+    for hit in hits:  # names that are not UTF-8 are shown with U+FFFD in their place
+        if not hit.path.isascii():
+            hit.__dict__["path"] = hit.path.encode("utf-8", "surrogateescape").decode(
+                "utf-8", "replace"
+            )
+    if dropped:
+        warnings.append(
+            f"{dropped} hits left out: their file changed or was swapped during the search"
+        )
     return SearchCodeResult.model_construct(
         query=query,
         regex=regex,
@@ -183,7 +206,7 @@ async def search_code(
         path=relative,
         glob=globs,
         hits=hits,
-        files_with_hits=collector.files_with_hits,
+        files_with_hits=len({hit.path for hit in hits}) if dropped else collector.files_with_hits,
         truncated=collector.more,
         limit=limit,
         warnings=warnings,
@@ -468,7 +491,9 @@ class _Collector:
         self._key = key
         self._recent.clear()
         self._waiting.clear()
-        relative = _text(path)[0].removeprefix("./")
+        text, raw = _text(path)
+        # the real name (undecodable bytes as surrogates) so the hit can be checked on disk
+        relative = (os.fsdecode(raw) if raw is not None else text).removeprefix("./")
         self._relative = relative
         if not self.allow_secrets and is_secret_path(relative):
             self._hits = None
