@@ -116,6 +116,12 @@ def _walk(dir_fd: int, names: list[str]) -> int:
     return current
 
 
+def _not_regular(relative: str, mode: int) -> InvalidArgument:
+    return InvalidArgument(
+        f"{relative!r} is a {kind_of(mode)}, not a regular file; only regular files are read"
+    )
+
+
 @dataclass(frozen=True)
 class Opened:
     """An open regular file: its descriptor (the caller closes it) and its ``fstat``."""
@@ -139,14 +145,17 @@ class Opened:
 def open_regular(dir_fd: int, relative: str, *, max_links: int | None = None) -> Opened:
     """Open ``relative`` for reading and refuse anything but a regular file (FIFOs, sockets,
     devices, directories) before reading; with ``max_links``, refuse hard-linked files."""
-    fd = open_beneath(dir_fd, relative, READ_FLAGS)
+    try:
+        fd = open_beneath(dir_fd, relative, READ_FLAGS)
+    except InvalidArgument:  # a socket (ENXIO) and the like: say what it is
+        info = lstat_beneath(dir_fd, relative)
+        if info is not None and not stat.S_ISREG(info.st_mode):
+            raise _not_regular(relative, info.st_mode) from None
+        raise
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise InvalidArgument(
-                f"{relative!r} is a {kind_of(info.st_mode)}, not a regular file; "
-                "only regular files are read"
-            )
+            raise _not_regular(relative, info.st_mode)
         if max_links is not None and info.st_nlink > max_links:
             raise PathOutsideWorkspace(
                 f"{relative!r} has {info.st_nlink} hard links; a hard-linked file may be the "

@@ -71,8 +71,9 @@ async def list_files(
 ) -> FileListing:
     """List files and directories under a path, respecting .gitignore.
 
-    Skips what .gitignore/.ignore files exclude, hidden entries (unless include_hidden), .git
-    and secret-looking files. Walks breadth first, so a truncated listing shows the top levels.
+    Skips what .gitignore/.ignore files exclude, hidden entries (unless include_hidden), .git,
+    secret-looking files and special files (FIFOs, sockets, devices). Walks breadth first, so
+    a truncated listing shows the top levels.
     """
     start = ctx.workspace.resolve(path)
     cap = limit if limit is not None else ctx.settings.max_results
@@ -185,6 +186,8 @@ class _Walk:
                 return None, False
             if is_dir:
                 return FileEntry.model_construct(path=relative, kind="dir"), True
+            if not child.is_file(follow_symlinks=False):  # FIFOs, sockets, devices: skipped
+                return None, False
             if not self._visible(relative):
                 return None, False
             size = child.stat(follow_symlinks=False).st_size
@@ -196,7 +199,10 @@ class _Walk:
         """The entry for a listed path that is itself a file (no hidden/ignore filtering)."""
         if self.matcher is not None and not self.matcher.accepts(relative, name):
             return None
-        return FileEntry(path=relative, kind="file", size=path.stat().st_size)
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # FIFOs, sockets, devices are not listed
+            return None
+        return FileEntry(path=relative, kind="file", size=info.st_size)
 
     def _symlink_entry(self, link: Path, relative: str) -> FileEntry | None:
         """A symlink: its target when inside the workspace, never followed into directories."""
