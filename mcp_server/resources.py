@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+import os
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 import anyio.to_thread
 import mcp_types as types
@@ -30,7 +31,8 @@ LISTED_FILES = 200
 
 
 def file_uri(path: Path) -> str:
-    return "file://" + quote(path.as_posix())
+    """A ``file://`` URI; a name that is not UTF-8 keeps its raw bytes, percent-encoded."""
+    return "file://" + quote(os.fsencode(path.as_posix()))
 
 
 def template(workspace: Workspace) -> types.ResourceTemplate:
@@ -52,8 +54,8 @@ async def list_files(ctx: ToolContext, limit: int = LISTED_FILES) -> list[types.
         raise MCPError(code=types.INVALID_PARAMS, message=str(exc)) from None
     return [
         types.Resource(
-            name=entry.path,
-            uri=file_uri(ctx.workspace.root / entry.path),
+            name=entry.path,  # names that are not UTF-8 in the escaped form (\xHH)
+            uri=file_uri(ctx.workspace.resolve(entry.path)),
             mime_type=mimetypes.guess_type(entry.path)[0],
             size=entry.size,
         )
@@ -68,7 +70,7 @@ def _path_of(uri: str) -> str:
         raise InvalidArgument(f"{uri!r} is not a file:// URI")
     if parts.netloc not in ("", "localhost"):
         raise InvalidArgument(f"{uri!r} names host {parts.netloc!r}; only local files are served")
-    return unquote(parts.path)
+    return os.fsdecode(unquote_to_bytes(parts.path))  # raw bytes back, as the listing gave them
 
 
 def _read(ctx: ToolContext, uri: str) -> types.TextResourceContents | types.BlobResourceContents:

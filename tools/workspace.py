@@ -75,6 +75,25 @@ def is_secret_path(relative: str) -> bool:
     return text in SECRET_PATHS or text.endswith(_SECRET_PATH_SUFFIXES)
 
 
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_ESCAPED = re.compile(r"\\x([89a-fA-F][0-9a-fA-F])")
+
+
+def shown_name(path: str) -> str:
+    """A path as tools show it: a byte that is not UTF-8 (a surrogate from ``os.fsdecode``)
+    becomes the four characters ``\\xHH``, so ``caf\\xe9.txt`` names the Latin-1 file name
+    ``caf\xe9.txt``. Every other name is shown as it is. :meth:`Workspace.resolve` takes this
+    form back."""
+    if path.isascii() or not _SURROGATE.search(path):
+        return path
+    return _SURROGATE.sub(lambda match: f"\\x{ord(match.group()) - 0xDC00:02x}", path)
+
+
+def _unescaped(path: str) -> str:
+    """The real name (surrogates) of a path given in the :func:`shown_name` form."""
+    return _ESCAPED.sub(lambda match: chr(0xDC00 + int(match.group(1), 16)), path)
+
+
 def _exists(resolved: Path, original: str) -> bool:
     try:
         return resolved.exists()
@@ -122,6 +141,12 @@ class Workspace:
         """
         candidate = self._candidate(path)
         resolved = self._resolve_inside(candidate, path)
+        if "\\x" in path and not os.path.lexists(resolved):  # an escaped undecodable name
+            real = _unescaped(path)
+            if real != path:
+                escaped = self._resolve_inside(self._candidate(real), path)
+                if os.path.lexists(escaped):
+                    resolved = escaped
         if must_exist and not _exists(resolved, path):
             raise NotFound(f"{path!r} does not exist in the workspace")
         if (

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from tools.context import ToolContext
 from tools.errors import InvalidArgument
 from tools.files.gitignore import IgnoreRules
-from tools.workspace import Workspace, is_secret_path
+from tools.workspace import Workspace, is_secret_path, shown_name
 
 EntryKind = Literal["file", "dir", "symlink"]
 
@@ -86,8 +86,16 @@ async def list_files(
     )
     entries, truncated = await anyio.to_thread.run_sync(walk.run, start)
     entries.sort(key=lambda entry: entry.path)
+    for entry in entries:  # names that are not UTF-8 in their one escaped form
+        if not entry.path.isascii():
+            entry.__dict__["path"] = shown_name(entry.path)
+        if entry.target is not None and not entry.target.isascii():
+            entry.__dict__["target"] = shown_name(entry.target)
     return FileListing(
-        root=ctx.workspace.relative(start), entries=entries, truncated=truncated, limit=cap
+        root=shown_name(ctx.workspace.relative(start)),
+        entries=entries,
+        truncated=truncated,
+        limit=cap,
     )
 
 

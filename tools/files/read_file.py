@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from tools.context import ToolContext
 from tools.errors import BinaryFile, InvalidArgument, TooLarge
 from tools.files.text_decoding import SNIFF_BYTES, Encoding, legacy, sniff
-from tools.workspace import Workspace
+from tools.workspace import Workspace, shown_name
 
 
 class ReadFileResult(BaseModel):
@@ -170,7 +170,7 @@ class _Request:
                 f"bytes per call); continue with start_line={last + 1}"
             )
         return ReadFileResult(
-            path=self.path,
+            path=shown_name(self.path),
             encoding=encoding.name,
             total_lines=seen if at_end else None,
             start_line=self.start,

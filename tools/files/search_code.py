@@ -29,7 +29,7 @@ from tools.context import ToolContext
 from tools.errors import InvalidArgument, ToolError
 from tools.files.ripgrep import FILTER_FLAGS, rg_binary
 from tools.files.search_verify import verified_hits
-from tools.workspace import SECRET_PATHS, SECRET_PATTERNS, is_secret_path
+from tools.workspace import SECRET_PATHS, SECRET_PATTERNS, is_secret_path, shown_name
 
 MAX_LINE_CHARS = 500
 """Longer lines are cut to this many characters around the match."""
@@ -190,11 +190,9 @@ async def search_code(
     hits, dropped = await anyio.to_thread.run_sync(
         verified_hits, ctx.workspace, collector.sorted_hits()
     )
-    for hit in hits:  # names that are not UTF-8 are shown with U+FFFD in their place
+    for hit in hits:  # names that are not UTF-8 in their one escaped form (\xHH)
         if not hit.path.isascii():
-            hit.__dict__["path"] = hit.path.encode("utf-8", "surrogateescape").decode(
-                "utf-8", "replace"
-            )
+            hit.__dict__["path"] = shown_name(hit.path)
     if dropped:
         warnings.append(
             f"{dropped} hits left out: their file changed or was swapped during the search"
@@ -203,7 +201,7 @@ async def search_code(
         query=query,
         regex=regex,
         case_sensitive=case_sensitive,
-        path=relative,
+        path=shown_name(relative),
         glob=globs,
         hits=hits,
         files_with_hits=len({hit.path for hit in hits}) if dropped else collector.files_with_hits,
