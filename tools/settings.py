@@ -80,6 +80,10 @@ class ToolSettings(AppSettings):
         default=False,
         description="Let tools read and list secret-looking files (.env, keys, .netrc).",
     )
+    allow_git_writes: bool = Field(
+        default=False,
+        description="Let create_file write under .git/ (hooks there run on the next commit).",
+    )
     max_read_bytes: int = Field(
         default=2_000_000, ge=1, description="Largest file read_file returns whole, in bytes."
     )

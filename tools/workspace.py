@@ -52,11 +52,30 @@ SECRET_PATTERNS: tuple[str, ...] = (
     ".pypirc",
     ".git-credentials",
     "credentials.json",
+    "*.kdbx",
+    ".s3cfg",
+    ".boto",
+    "application_default_credentials.json",
 )
 """File names that look like secrets (matched case-insensitively against the last component)."""
 
-SECRET_PATHS: tuple[str, ...] = (".git/config", ".aws/credentials", ".docker/config.json")
+SECRET_PATHS: tuple[str, ...] = (
+    ".git/config",
+    ".aws/credentials",
+    ".aws/config",
+    ".docker/config.json",
+    ".kube/config",
+    ".azure/accesstokens.json",
+    ".config/gcloud/credentials.db",
+    ".config/gcloud/access_tokens.db",
+)
 """Paths inside the workspace that hold credentials."""
+
+SECRET_PATH_GLOBS: tuple[str, ...] = (".git/modules/**/config",)
+"""Credential paths with a wildcard part: submodules keep their own git config (remote URLs
+with tokens). Matched at any depth, like :data:`SECRET_PATHS`."""
+
+_SECRET_GLOB = re.compile(r"(?:^|/)\.git/modules/.+/config$")
 
 
 _SECRET_NAME = re.compile("|".join(fnmatch.translate(pattern) for pattern in SECRET_PATTERNS))
@@ -72,7 +91,11 @@ def is_secret_path(relative: str) -> bool:
     name = text.rpartition("/")[2]
     if _SECRET_NAME.match(name):
         return True
-    return text in SECRET_PATHS or text.endswith(_SECRET_PATH_SUFFIXES)
+    return (
+        text in SECRET_PATHS
+        or text.endswith(_SECRET_PATH_SUFFIXES)
+        or ("modules/" in text and _SECRET_GLOB.search(text) is not None)
+    )
 
 
 _SURROGATE = re.compile("[\udc80-\udcff]")

@@ -53,6 +53,12 @@ async def create_file(
     target = _target(ctx.workspace, path)
     data = content.encode("utf-8")
     relative = ctx.workspace.relative(target)
+    if ".git" in relative.lower().split("/") and not ctx.settings.allow_git_writes:
+        raise PathOutsideWorkspace(
+            f"{relative!r} is inside a .git directory; create_file does not write there "
+            "(a hook or config there runs code on the next git command)",
+            hint="the operator can allow it with FAST_GENAI_ALLOW_GIT_WRITES=true",
+        )
     exists = _check_existing(ctx.workspace, relative, overwrite=overwrite)
     if dry_run:
         return CreatedFile(

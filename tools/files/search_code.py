@@ -29,7 +29,13 @@ from tools.context import ToolContext
 from tools.errors import InvalidArgument, ToolError
 from tools.files.ripgrep import FILTER_FLAGS, rg_binary
 from tools.files.search_verify import verified_hits
-from tools.workspace import SECRET_PATHS, SECRET_PATTERNS, is_secret_path, shown_name
+from tools.workspace import (
+    SECRET_PATH_GLOBS,
+    SECRET_PATHS,
+    SECRET_PATTERNS,
+    is_secret_path,
+    shown_name,
+)
 
 MAX_LINE_CHARS = 500
 """Longer lines are cut to this many characters around the match."""
@@ -246,6 +252,7 @@ def _rg_arguments(
     if exclude_secrets:  # after the caller's globs, so these win
         arguments.extend(f"--iglob=!{pattern}" for pattern in SECRET_PATTERNS)
         arguments.extend(f"--iglob=!**/{secret}" for secret in SECRET_PATHS)
+        arguments.extend(f"--iglob=!**/{secret}" for secret in SECRET_PATH_GLOBS)
     arguments.append(f"--regexp={query}")
     arguments.extend(["--", "." if target == "." else "./" + target])
     return arguments
