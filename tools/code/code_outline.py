@@ -15,6 +15,7 @@ from tools.code.outline_memo import outline_sources
 from tools.code.outline_model import CodeOutline
 from tools.code.outline_walk import walk_sources
 from tools.context import ToolContext
+from tools.workspace import shown_name
 
 
 def outline_cache(ctx: ToolContext) -> OutlineCache | None:
@@ -45,7 +46,7 @@ async def code_outline(
     before reading line ranges with read_file.
     """
     target = ctx.workspace.resolve(path)
-    relative = ctx.workspace.relative(target)
+    relative = shown_name(ctx.workspace.relative(target))
     cap = max_files if max_files is not None else ctx.settings.max_results
     cache = outline_cache(ctx)
     if not target.is_dir():

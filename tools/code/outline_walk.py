@@ -15,7 +15,7 @@ from pathlib import Path
 from tools.code.languages import language_for_path
 from tools.code.outline_batch import SourceFile
 from tools.files.gitignore import IgnoreRules
-from tools.workspace import Workspace, is_secret_path
+from tools.workspace import Workspace, is_secret_path, shown_name
 
 
 @dataclass
@@ -68,6 +68,6 @@ def walk_sources(workspace: Workspace, start: Path) -> WalkResult:
             except OSError:
                 continue
             source = SourceFile(child.path, language, info.st_size, info.st_mtime_ns)
-            result.files.append((relative, source))
+            result.files.append((shown_name(relative), source))
     result.files.sort(key=lambda item: item[0])
     return result

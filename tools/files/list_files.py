@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from tools.context import ToolContext
 from tools.errors import InvalidArgument
 from tools.files.gitignore import IgnoreRules
-from tools.workspace import Workspace, is_secret_path
+from tools.workspace import Workspace, is_secret_path, shown_name
 
 EntryKind = Literal["file", "dir", "symlink"]
 
@@ -71,8 +71,9 @@ async def list_files(
 ) -> FileListing:
     """List files and directories under a path, respecting .gitignore.
 
-    Skips what .gitignore/.ignore files exclude, hidden entries (unless include_hidden), .git
-    and secret-looking files. Walks breadth first, so a truncated listing shows the top levels.
+    Skips what .gitignore/.ignore files exclude, hidden entries (unless include_hidden), .git,
+    secret-looking files and special files (FIFOs, sockets, devices). Walks breadth first, so
+    a truncated listing shows the top levels.
     """
     start = ctx.workspace.resolve(path)
     cap = limit if limit is not None else ctx.settings.max_results
@@ -85,8 +86,16 @@ async def list_files(
     )
     entries, truncated = await anyio.to_thread.run_sync(walk.run, start)
     entries.sort(key=lambda entry: entry.path)
+    for entry in entries:  # names that are not UTF-8 in their one escaped form
+        if not entry.path.isascii():
+            entry.__dict__["path"] = shown_name(entry.path)
+        if entry.target is not None and not entry.target.isascii():
+            entry.__dict__["target"] = shown_name(entry.target)
     return FileListing(
-        root=ctx.workspace.relative(start), entries=entries, truncated=truncated, limit=cap
+        root=shown_name(ctx.workspace.relative(start)),
+        entries=entries,
+        truncated=truncated,
+        limit=cap,
     )
 
 
@@ -185,6 +194,8 @@ class _Walk:
                 return None, False
             if is_dir:
                 return FileEntry.model_construct(path=relative, kind="dir"), True
+            if not child.is_file(follow_symlinks=False):  # FIFOs, sockets, devices: skipped
+                return None, False
             if not self._visible(relative):
                 return None, False
             size = child.stat(follow_symlinks=False).st_size
@@ -196,7 +207,10 @@ class _Walk:
         """The entry for a listed path that is itself a file (no hidden/ignore filtering)."""
         if self.matcher is not None and not self.matcher.accepts(relative, name):
             return None
-        return FileEntry(path=relative, kind="file", size=path.stat().st_size)
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # FIFOs, sockets, devices are not listed
+            return None
+        return FileEntry(path=relative, kind="file", size=info.st_size)
 
     def _symlink_entry(self, link: Path, relative: str) -> FileEntry | None:
         """A symlink: its target when inside the workspace, never followed into directories."""
