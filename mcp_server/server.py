@@ -21,7 +21,7 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 
 from agent.summary_model import LazySummaryModel
-from mcp_server import adapter, logs, resources
+from mcp_server import adapter, logs, prompts, resources
 from mcp_server.cancellation import CallState, run_call
 from mcp_server.options import ToolFilter
 from tools.context import ToolContext
@@ -152,6 +152,26 @@ def build_server(
     ) -> types.ReadResourceResult:
         return await resources.read(await context(rctx), str(params.uri))
 
+    async def list_prompts(
+        rctx: RequestContext, params: types.PaginatedRequestParams | None
+    ) -> types.ListPromptsResult:
+        return types.ListPromptsResult(prompts=prompts.listing())
+
+    async def get_prompt(
+        rctx: RequestContext, params: types.GetPromptRequestParams
+    ) -> types.GetPromptResult:
+        return prompts.get(params)
+
+    async def complete(
+        rctx: RequestContext, params: types.CompleteRequestParams
+    ) -> types.CompleteResult:
+        if not prompts.completes_a_path(params):
+            return types.CompleteResult(completion=types.Completion(values=[]))
+        ctx = await context(rctx)
+        return types.CompleteResult(
+            completion=await prompts.workspace_paths(ctx, params.argument.value)
+        )
+
     server: Server[Any] = Server(
         SERVER_NAME,
         version=_version(),
@@ -163,6 +183,9 @@ def build_server(
         on_list_resources=list_resources,
         on_list_resource_templates=list_templates,
         on_read_resource=read_resource,
+        on_list_prompts=list_prompts,
+        on_get_prompt=get_prompt,
+        on_completion=complete,
     )
     # Registered directly: the constructor's on_set_logging_level warns that 2026-07-28 dropped
     # logging, while the handshake revisions our clients speak still have it.
