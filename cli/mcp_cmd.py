@@ -29,6 +29,14 @@ def mcp(
         str | None,
         typer.Option("--tools", help="Serve only these tools (comma-separated names)."),
     ] = None,
+    toolsets: Annotated[
+        str | None,
+        typer.Option(
+            "--toolsets",
+            help="Serve only these tool groups: files, code, integrations or all "
+            "(comma-separated; adds to --tools).",
+        ),
+    ] = None,
     http: Annotated[
         bool,
         typer.Option("--http", help="Serve streamable HTTP (bearer token) instead of stdio."),
@@ -47,7 +55,7 @@ def mcp(
     from tools.registry import TOOLS
 
     try:
-        tool_filter = ToolFilter.parse(read_only=read_only, tools=tools)
+        tool_filter = ToolFilter.parse(read_only=read_only, tools=tools, toolsets=toolsets)
         tool_filter.select(TOOLS)
         ctx = ToolContext.local(str(workspace))
         if http:

@@ -19,9 +19,11 @@ from typing import Any
 import mcp_types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
+from mcp.shared.exceptions import MCPError
+from starlette.requests import Request
 
 from agent.summary_model import LazySummaryModel
-from mcp_server import adapter, logs, prompts, resources
+from mcp_server import adapter, logs, options, prompts, resources
 from mcp_server.cancellation import CallState, run_call
 from mcp_server.options import ToolFilter
 from tools.context import ToolContext
@@ -88,6 +90,13 @@ def build_server(
     ) -> types.EmptyResult:
         return await gate_for(rctx).set_level(rctx, params)
 
+    def asked_for(rctx: RequestContext) -> ToolFilter | None:
+        """The narrower choice an HTTP request makes (headers or query); none on stdio."""
+        request = rctx.request
+        if not isinstance(request, Request):
+            return None
+        return options.request_filter(request.headers, request.query_params)
+
     @cache
     def listing() -> list[types.Tool]:
         return [adapter.describe(spec) for spec in enabled.values()]
@@ -98,7 +107,14 @@ def build_server(
     async def list_tools(
         rctx: RequestContext, params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=listing())
+        try:
+            narrowed = asked_for(rctx)
+        except ToolError as exc:
+            raise MCPError(code=types.INVALID_PARAMS, message=str(exc)) from None
+        tools = listing()
+        if narrowed is not None:
+            tools = [tool for tool in tools if narrowed.allows(enabled[tool.name])]
+        return types.ListToolsResult(tools=tools)
 
     async def call_tool(
         rctx: RequestContext, params: types.CallToolRequestParams
@@ -106,6 +122,16 @@ def build_server(
         spec = enabled.get(params.name)
         if spec is None:
             return adapter.failure(tool_filter.refusal(params.name, all_specs), code="unknown_tool")
+        try:
+            narrowed = asked_for(rctx)
+        except ToolError as exc:
+            return adapter.failure(str(exc), code=exc.code)
+        if narrowed is not None and not narrowed.allows(spec):
+            return adapter.failure(
+                f"tool {spec.name!r} is not enabled for this request "
+                f"({options.TOOLSETS_HEADER} / {options.READONLY_HEADER})",
+                code="unknown_tool",
+            )
         try:
             base = await context(rctx)
         except ToolError as exc:
