@@ -15,7 +15,7 @@ app = typer.Typer(
 )
 app.add_typer(tools_cmd.app, name="tools")
 app.add_typer(config_cmd.app, name="config")
-app.command("mcp")(mcp_cmd.mcp)
+app.add_typer(mcp_cmd.app, name="mcp")
 app.command("ask")(ask_cmd.ask)
 app.command("chat")(ask_cmd.chat)
 app.command("serve")(serve_cmd.serve)
