@@ -64,7 +64,7 @@ def test_make_run_is_slim_and_takes_port_host_and_workspace(tmp_path: Path) -> N
     assert f"http://127.0.0.1:{port}/api/v1" in output
     listed = subprocess.run(
         [str(venv / "bin/python"), "-c",
-         "import importlib.metadata as m; print('\\n'.join(d.metadata['Name'] for d in m.distributions()))"],
+         "import importlib.metadata as m\nfor d in m.distributions(): print(d.metadata['Name'])"],
         capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     installed = {name.strip().lower() for name in listed.splitlines()}
