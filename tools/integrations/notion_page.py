@@ -32,7 +32,7 @@ from tools.integrations.notion_blocks import (
 from tools.integrations.parse_link import notion_id_from, parse_url
 from tools.integrations.retry import RetryPolicy, with_retries
 from tools.integrations.upstream_errors import NOTION, body_detail, upstream_error
-from tools.integrations.write_once import WriteOutcome, write_once
+from tools.integrations.write_once import NO_CREDENTIAL, UNCHECKED, WriteOutcome, write_once
 
 if TYPE_CHECKING:
     from notion_client import AsyncClient
@@ -72,17 +72,22 @@ async def create_notion_page(
     the page URL."""
     parent_id, hinted = _parent(parent)
     token = ctx.credentials.notion_token
-    if token is None:
-        raise MissingCredential(
-            "create_notion_page needs a Notion token",
-            hint=ctx.credentials.hint("notion", "set NOTION_TOKEN"),
-        )
     nodes = markdown_to_blocks(content_markdown)
     total = count_blocks(nodes)
     icon_object = _icon(icon)
     base_url = ctx.settings.notion_api_url.rstrip("/")
     if dry_run:
-        return _dry_run(base_url, parent_id, hinted, title, nodes, total, icon_object)
+        result = _dry_run(base_url, parent_id, hinted, title, nodes, total, icon_object)
+        result.notes.insert(0, UNCHECKED.format(service="Notion"))
+        if token is None:
+            hint = ctx.credentials.hint("notion", "set NOTION_TOKEN")
+            result.notes.insert(1, NO_CREDENTIAL.format(hint=hint))
+        return result
+    if token is None:
+        raise MissingCredential(
+            "create_notion_page needs a Notion token",
+            hint=ctx.credentials.hint("notion", "set NOTION_TOKEN"),
+        )
 
     async def perform() -> NotionPageResult:
         import httpx

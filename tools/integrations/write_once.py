@@ -17,6 +17,14 @@ from pydantic import BaseModel, Field
 from tools.context import ToolContext
 from tools.integrations.write_log_sqlite import write_log_for
 
+UNCHECKED = (
+    "not checked against {service}: a dry run sends nothing, so whether the target exists and "
+    "the credentials allow the write is only known when it runs"
+)
+"""The note every dry run carries."""
+NO_CREDENTIAL = "no credentials are set for the real call: {hint}"
+"""The note of a dry run made without the service's credentials."""
+
 
 class WriteOutcome(BaseModel):
     """Fields every write result carries."""
