@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from tools.context import ToolContext
 from tools.errors import AlreadyExists, InvalidArgument, PathOutsideWorkspace, ToolError
+from tools.integrations.write_once import record_write
 from tools.workspace import Workspace
 
 PREVIEW_CHARS = 2_000
@@ -69,7 +70,10 @@ async def create_file(
         created = await anyio.to_thread.run_sync(write.run)
     except OSError as exc:  # permission denied, disk full, read-only file system
         raise ToolError(f"{relative!r} could not be written: {exc.strerror or exc}") from exc
-    return CreatedFile(path=relative, bytes_written=len(data), created=created, dry_run=False)
+    result = CreatedFile(path=relative, bytes_written=len(data), created=created, dry_run=False)
+    arguments = {"path": relative, "content": content, "overwrite": overwrite}
+    await record_write(ctx, "create_file", arguments, result)
+    return result
 
 
 def _target(workspace: Workspace, path: str) -> Path:

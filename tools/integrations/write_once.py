@@ -60,6 +60,16 @@ def write_key(tool: str, arguments: dict[str, Any], actor: str | None) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+async def record_write(
+    ctx: ToolContext, tool: str, arguments: dict[str, Any], result: WriteOutcome | BaseModel
+) -> None:
+    """Record an executed write (who, which call, the result) without deduplicating it: for
+    writes like create_file that see the current state themselves, where returning an earlier
+    result would hide that the file has changed or gone since."""
+    key = write_key(tool, {k: v for k, v in arguments.items() if k != "dry_run"}, ctx.actor)
+    await write_log_for(ctx).add(tool, key, actor=ctx.actor, result=result.model_dump(mode="json"))
+
+
 async def write_once(
     ctx: ToolContext,
     tool: str,
