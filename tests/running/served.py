@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -12,6 +13,30 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def uv() -> str:
+    """uv from PATH, or the copy ``make`` bootstraps into .cache/."""
+    found = shutil.which("uv") or str(REPO / ".cache/uv-bootstrap/bin/uv")
+    if not Path(found).is_file():
+        pytest.fail("uv is neither on PATH nor bootstrapped; run `make .venv-ready` first")
+    return found
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """This environment without what would tie a child to the checkout's venv or settings."""
+    dropped = ("VIRTUAL_ENV", "PYTHONPATH", "PORT", "HOST", "WORKSPACE", "UV_PROJECT_ENVIRONMENT")
+    return {**{k: v for k, v in os.environ.items() if k not in dropped}, **extra}
+
+
+def run(argv: list[str], *, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run ``argv`` to completion; fail the test with its output when it fails."""
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        pytest.fail(f"{argv} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+    return done
 
 
 def free_port() -> int:
