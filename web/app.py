@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from tools.settings import ToolSettings
 from tools.spec import ToolSpec
@@ -75,11 +76,14 @@ def create_app(
         await close_rate_limiter(state)
         await state.db.close()
 
-    app = FastAPI(
+    # FastAPIOffline: Swagger UI (/docs) and ReDoc (/redoc) from assets bundled in the package,
+    # served under /static-offline-docs, instead of a CDN (blank pages offline)
+    app = FastAPIOffline(
         title="fast-genai",
         summary="A Gemini-backed agent with typed code and integration tools.",
         version="0.1.0",
         docs_url="/docs",
+        redoc_url="/redoc",
         openapi_url=f"{API}/openapi.json",
         lifespan=lifespan,
     )
