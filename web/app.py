@@ -21,6 +21,7 @@ from web.page import install_page
 from web.runs.active import RunRegistry
 from web.settings import WebSettings
 from web.state import WebState
+from web.telemetry import install_telemetry
 from web.workspaces import Workspaces
 
 log = logging.getLogger("fast_genai.web")
@@ -124,4 +125,5 @@ def create_app(
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLog)
+    install_telemetry(app, settings)  # off unless OTEL_EXPORTER_OTLP_ENDPOINT / FAST_GENAI_METRICS
     return app
