@@ -37,6 +37,7 @@ INSTALL_HINTS = {
     "mcp-inspector-cli": "npm ci --prefix .",
     "node": "apt-get install nodejs npm (Node 20+), then npm ci --prefix .",
     "chromium": "apt-get install chromium",
+    "docker-compose": "apt-get install docker-compose",
     "rg": "make .venv-ready (the ripgrep wheel ships rg)",
 }
 """How to get each external program, named in the skip message (`make test` prints it)."""
