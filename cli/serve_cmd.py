@@ -60,6 +60,10 @@ def serve(
     except ListenError as exc:
         _startup_failed(str(exc))
     port = sock.getsockname()[1]
+    if settings.executor_id is None:  # stable per host and port: a restart resumes its runs
+        from web.runs.engine import default_executor_id
+
+        settings.executor_id = default_executor_id(port)
     try:
         upgrade(settings.database_url)
         app = create_app(settings, allowed_hosts=_public_hosts(host, port))

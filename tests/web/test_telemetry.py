@@ -18,11 +18,11 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
-from agent.build import build_agent
 from agent.settings import AgentSettings
 from tests.web.conftest import Person, register, sse_chunks, user_message
 from tests.web.scripted_model import scripted_model
 from web.app import create_app
+from web.runs.durable import build_durable_agent
 from web.settings import WebSettings
 from web.telemetry import Telemetry, install_telemetry
 
@@ -35,7 +35,7 @@ SECRET_TEXT = "alpha-file-content-7781"
 def _app(settings: WebSettings) -> FastAPI:
     from tools.registry import TOOLS
 
-    agent = build_agent(AgentSettings(), model=scripted_model(), tools=TOOLS)
+    agent = build_durable_agent(AgentSettings(), model=scripted_model(), tools=TOOLS)
     return create_app(settings, tools=TOOLS, agent=agent)
 
 
@@ -45,11 +45,13 @@ def exporter() -> InMemorySpanExporter:
 
 
 async def _client(app: FastAPI, host: str = "127.0.0.1") -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app with its lifespan running (the run engine is launched in it)."""
     transport = httpx.ASGITransport(app=app, client=(host, 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://test") as http,
+    ):
         yield http
-    await app.state.web.runs.drain()
-    await app.state.web.db.close()
 
 
 @pytest.fixture
@@ -226,6 +228,7 @@ def test_off_by_default_imports_nothing_and_serves_no_metrics(tmp_path: Path) ->
 import asyncio, json, sys
 import httpx
 from web.app import create_app
+from web.runs.durable import build_durable_agent
 from web.settings import WebSettings
 app = create_app(WebSettings(database_url="sqlite+aiosqlite:///{tmp_path / "x.db"}"))
 async def get():

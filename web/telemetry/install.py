@@ -25,10 +25,15 @@ class Telemetry:
 
     provider: TracerProvider
     metrics: Metrics | None
+    stopped: bool = False
 
     def shutdown(self) -> None:
+        """Idempotent: the app's lifespan and a test may both call it."""
         from pydantic_ai import Agent
 
+        if self.stopped:
+            return
+        self.stopped = True
         Agent.instrument_all(False)
         self.provider.shutdown()
 
