@@ -16,7 +16,7 @@ from tests.running.served import REPO, clean_env, run
 def _resolved() -> dict[str, Any]:
     compose = require_program("docker-compose")
     env = clean_env(
-        FAST_GENAI_APP_ENV="deploy/app.env.example", FAST_GENAI_DB_ENV="deploy/db.env.example"
+        FAST_GENAI_APP_ENV="compose.app.env.example", FAST_GENAI_DB_ENV="compose.db.env.example"
     )
     done = run([compose, "-f", str(REPO / "compose.yaml"), "config"], cwd=REPO, env=env)
     resolved: dict[str, Any] = yaml.safe_load(done.stdout)
@@ -58,4 +58,4 @@ def test_dockerfile_runs_the_wheel_as_a_non_root_user_with_a_healthcheck() -> No
     assert re.search(r"^HEALTHCHECK .*\n?.*/readyz", final, flags=re.MULTILINE)
     assert '"fast-genai", "serve"' in final
     ignored = (REPO / ".dockerignore").read_text().split()
-    assert {".venv", "node_modules", ".env", "deploy/*.env"} <= set(ignored)
+    assert {".venv", "node_modules", ".env", "compose.*.env"} <= set(ignored)
