@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from tools.settings import ToolSettings
 from tools.spec import ToolSpec
@@ -19,6 +20,7 @@ from web.middleware import BodyLimit, RequestLog
 from web.page import install_page
 from web.settings import WebSettings
 from web.state import WebState
+from web.telemetry import install_telemetry
 from web.workspaces import Workspaces
 
 log = logging.getLogger("fast_genai.web")
@@ -78,11 +80,14 @@ def create_app(
             await close_rate_limiter(state)
             await state.db.close()
 
-    app = FastAPI(
+    # FastAPIOffline: Swagger UI (/docs) and ReDoc (/redoc) from assets bundled in the package,
+    # served under /static-offline-docs, instead of a CDN (blank pages offline)
+    app = FastAPIOffline(
         title="fast-genai",
         summary="A Gemini-backed agent with typed code and integration tools.",
         version="0.1.0",
         docs_url="/docs",
+        redoc_url="/redoc",
         openapi_url=f"{API}/openapi.json",
         lifespan=lifespan,
     )
@@ -123,4 +128,5 @@ def create_app(
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLog)
+    install_telemetry(app, settings)  # off unless OTEL_EXPORTER_OTLP_ENDPOINT / FAST_GENAI_METRICS
     return app

@@ -130,6 +130,27 @@ class WebSettings(AppSettings):
         ge=0,
         description="Model tokens (input + output) one user may use per UTC day; 0 = unlimited.",
     )
+    # telemetry (web/telemetry): off unless set; nothing is imported while off
+    otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=env("OTEL_EXPORTER_OTLP_ENDPOINT", "otlp_endpoint"),
+        description="OTLP/HTTP collector base URL (e.g. http://127.0.0.1:4318): when set, traces "
+        "of requests, runs, model requests and tool calls are exported there.",
+    )
+    telemetry_content: bool = Field(
+        default=False,
+        description="Include prompts, answers and tool arguments and results in traces "
+        "(default: only names, timings, token counts and errors).",
+    )
+    metrics: bool = Field(
+        default=False,
+        description="Serve Prometheus metrics at /metrics (requests, runs, tool calls, tokens, "
+        "active streams).",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token /metrics requires; unset: only loopback clients may scrape it.",
+    )
 
     @field_validator("database_url", mode="after")
     @classmethod

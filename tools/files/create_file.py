@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from tools.beneath import kind_of
 from tools.context import ToolContext
 from tools.errors import AlreadyExists, InvalidArgument, PathOutsideWorkspace, ToolError
+from tools.integrations.write_once import record_write
 from tools.workspace import Workspace
 
 PREVIEW_CHARS = 2_000
@@ -74,7 +75,10 @@ async def create_file(
         )
     except OSError as exc:  # permission denied, disk full, read-only file system
         raise ToolError(f"{relative!r} could not be written: {exc.strerror or exc}") from exc
-    return CreatedFile(path=relative, bytes_written=len(data), created=created, dry_run=False)
+    result = CreatedFile(path=relative, bytes_written=len(data), created=created, dry_run=False)
+    arguments = {"path": relative, "content": content, "overwrite": overwrite}
+    await record_write(ctx, "create_file", arguments, result)
+    return result
 
 
 def _target(workspace: Workspace, path: str) -> Path:

@@ -40,7 +40,7 @@ from tools.integrations.notion_blocks import (
 from tools.integrations.parse_link import notion_id_from, parse_url
 from tools.integrations.retry import RetryPolicy, with_retries
 from tools.integrations.upstream_errors import NOTION, body_detail, upstream_error
-from tools.integrations.write_once import WriteOutcome, write_once
+from tools.integrations.write_once import NO_CREDENTIAL, UNCHECKED, WriteOutcome, write_once
 
 if TYPE_CHECKING:
     from notion_client import AsyncClient
@@ -98,11 +98,6 @@ async def create_notion_page(
     the page URL."""
     parent_id, hinted = _parent(parent)
     token = ctx.credentials.notion_token
-    if token is None:
-        raise MissingCredential(
-            "create_notion_page needs a Notion token",
-            hint=ctx.credentials.hint("notion", "set NOTION_TOKEN"),
-        )
     if len(_title(title)) > MAX_RICH_TEXT:
         raise InvalidArgument(
             f"the title is {len(title):,} characters; Notion takes {MAX_RICH_TEXT * MAX_TEXT:,}"
@@ -113,7 +108,17 @@ async def create_notion_page(
     base_url = ctx.settings.notion_api_url.rstrip("/")
     source = data_source.strip() if data_source and data_source.strip() else None
     if dry_run:
-        return _dry_run(base_url, parent_id, hinted, source, title, nodes, total, icon_object)
+        result = _dry_run(base_url, parent_id, hinted, source, title, nodes, total, icon_object)
+        result.notes.insert(0, UNCHECKED.format(service="Notion"))
+        if token is None:
+            hint = ctx.credentials.hint("notion", "set NOTION_TOKEN")
+            result.notes.insert(1, NO_CREDENTIAL.format(hint=hint))
+        return result
+    if token is None:
+        raise MissingCredential(
+            "create_notion_page needs a Notion token",
+            hint=ctx.credentials.hint("notion", "set NOTION_TOKEN"),
+        )
 
     async def perform() -> NotionPageResult:
         import httpx
