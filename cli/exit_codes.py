@@ -10,3 +10,6 @@ DENIED = 3
 MODEL_ERROR = 4
 """The model endpoint failed after retries, timed out, or a usage limit stopped the run (the
 conversation so far is kept in ``chat``)."""
+NEEDS_INPUT = 5
+"""The agent asked a question and there was no terminal to answer it (the question is on stderr,
+and in ``--json`` output)."""
