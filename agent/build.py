@@ -14,6 +14,7 @@ from agent.toolset import registry_tools
 
 if TYPE_CHECKING:
     from pydantic_ai import Agent, DeferredToolRequests
+    from pydantic_ai.capabilities import AbstractCapability
     from pydantic_ai.models import Model
 
     from tools.spec import ToolSpec
@@ -25,6 +26,7 @@ def build_agent(
     model: Model | str | None = None,
     tools: Sequence[ToolSpec] | None = None,
     can_ask: bool = False,
+    capabilities: Sequence[AbstractCapability[AgentDeps]] = (),
 ) -> Agent[AgentDeps, str | DeferredToolRequests]:
     """An agent whose tools are the registry's (or ``tools``), on ``model`` or the configured one.
 
@@ -34,6 +36,7 @@ def build_agent(
     ends the run with ``DeferredToolRequests`` too, to be resumed with the answer. Only surfaces
     that can put a question to someone and resume pass it.
     Raises ``MissingModelKey`` (naming the setting) when the model needs a key that is not set.
+    ``capabilities`` are added to the agent (the web server's durability, for example).
     """
     from pydantic_ai import Agent, DeferredToolRequests
 
@@ -56,4 +59,5 @@ def build_agent(
         tools=agent_tools,
         model_settings=model_settings(settings, resolved),
         retries={"tools": settings.tool_retries, "output": 1},
+        capabilities=list(capabilities) or None,
     )

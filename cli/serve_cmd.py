@@ -46,6 +46,10 @@ def serve(
     overrides = {"workspaces": {"default": str(workspace)}} if workspace is not None else {}
     try:
         settings = WebSettings(**overrides)  # type: ignore[arg-type]
+        if settings.executor_id is None:  # stable per host and port: a restart resumes its runs
+            from web.runs.engine import default_executor_id
+
+            settings.executor_id = default_executor_id(port)
         upgrade(settings.database_url)
         app = create_app(settings, allowed_hosts=_public_hosts(host, port))
     except ToolError as exc:

@@ -17,7 +17,6 @@ from web.errors import install_error_handlers
 from web.limits import close_rate_limiter
 from web.middleware import BodyLimit, RequestLog
 from web.page import install_page
-from web.runs.active import RunRegistry
 from web.settings import WebSettings
 from web.state import WebState
 from web.workspaces import Workspaces
@@ -54,14 +53,13 @@ def create_app(
     state = WebState(
         settings=settings,
         tool_settings=tool_settings,
-        db=Database.connect(settings.database_url),
+        db=Database.connect(settings.database_url, pool=settings.pool()),
         workspaces=Workspaces.open(
             settings.workspaces,
             settings.workspace_readers,
             allow_secrets=tool_settings.allow_secret_files,
         ),
         tools={spec.name: spec for spec in tools},
-        runs=RunRegistry(),
         agent=agent,
     )
     for problem in state.workspaces.problems:
@@ -69,11 +67,16 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with mcp.lifespan():
-            yield
-        await state.runs.drain()
-        await close_rate_limiter(state)
-        await state.db.close()
+        from web.runs import engine
+
+        engine.launch(state)  # recovers this executor's unfinished runs
+        try:
+            async with mcp.lifespan():
+                yield
+        finally:
+            engine.shutdown()
+            await close_rate_limiter(state)
+            await state.db.close()
 
     app = FastAPI(
         title="fast-genai",

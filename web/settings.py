@@ -111,6 +111,20 @@ class WebSettings(AppSettings):
         description="Where rate-limit counters live: memory:// (one process) or "
         "redis://HOST:PORT/DB (shared by several server instances).",
     )
+    executor_id: str | None = Field(
+        default=None,
+        description="This instance's id for the run engine (DBOS): a restarted instance resumes "
+        "the runs of its id. Default: the host name and port (`serve`), else the host name.",
+    )
+    db_pool_size: int = Field(
+        default=20, ge=1, description="Connections kept open to a PostgreSQL database."
+    )
+    db_max_overflow: int = Field(
+        default=80, ge=0, description="Extra PostgreSQL connections opened under load."
+    )
+    db_pool_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a request waits for a free connection."
+    )
     daily_token_quota: int = Field(
         default=0,
         ge=0,
@@ -157,6 +171,14 @@ class WebSettings(AppSettings):
                 f"not a rate-limit storage: {value!r} (use memory:// or redis://HOST:PORT/DB)"
             )
         return value
+
+    def pool(self) -> dict[str, float]:
+        """Connection-pool options of a PostgreSQL engine."""
+        return {
+            "pool_size": self.db_pool_size,
+            "max_overflow": self.db_max_overflow,
+            "pool_timeout": self.db_pool_timeout,
+        }
 
     def resolved_secret(self, data_dir: Path | None = None) -> str:
         """The secret key: the setting, or the persisted generated one (created if missing)."""

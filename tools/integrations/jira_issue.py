@@ -23,7 +23,7 @@ from pydantic import Field
 
 from tools.context import Credentials, ToolContext
 from tools.errors import InvalidArgument, MissingCredential, NotFound, ToolError
-from tools.integrations.jira_markup import markdown_to_adf, markdown_to_wiki
+from tools.integrations.jira_markup import adf_size, markdown_to_adf, markdown_to_wiki
 from tools.integrations.parse_link import parse_url
 from tools.integrations.retry import RetryPolicy, with_retries
 from tools.integrations.upstream_errors import JIRA, clean_detail, upstream_error
@@ -226,6 +226,13 @@ def _fields(request: _Request, cloud: bool, issue_type: dict[str, str]) -> dict[
     if request.description.strip():
         if cloud:
             fields["description"] = markdown_to_adf(request.description)
+            size = adf_size(fields["description"])
+            if size > MAX_DESCRIPTION:
+                raise InvalidArgument(
+                    f"the description is {size:,} characters as Atlassian Document Format "
+                    f"(JSON); Jira takes at most {MAX_DESCRIPTION:,}: shorten it or attach the "
+                    "rest as a file"
+                )
         else:
             fields["description"] = markdown_to_wiki(request.description)
             if len(fields["description"]) > MAX_DESCRIPTION:
