@@ -1,4 +1,4 @@
-"""Turning the user's decisions on pending writes into ``DeferredToolResults``.
+"""Turning the user's decisions on pending writes (and answers to questions) into results.
 
 A pending write is a ``ToolCallPart`` from the run's own history: its id, tool name and exact
 arguments. A decision is made per call, and only for calls in the pending batch; the arguments
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Literal
 
+from agent.questions import NO_ONE_TO_ASK, Ask, pending_questions
 from tools.errors import NotFound
 from tools.spec import ToolSpec
 
@@ -29,11 +30,16 @@ def supports_dry_run(spec: ToolSpec) -> bool:
 
 
 async def decide_all(
-    requests: DeferredToolRequests, decide: Decide, specs: Sequence[ToolSpec]
+    requests: DeferredToolRequests,
+    decide: Decide,
+    specs: Sequence[ToolSpec],
+    *,
+    ask: Ask | None = None,
 ) -> DeferredToolResults:
     """Ask ``decide`` about every pending approval and build the results to resume the run with.
 
-    External calls (``requests.calls``) are not ours to make and are answered as failed.
+    Pending ``ask_user`` questions go to ``ask`` (without one, the model is told no one can
+    answer). Other external calls (``requests.calls``) are not ours to make: answered as failed.
     """
     from pydantic_ai import DeferredToolResults, ToolApproved, ToolDenied, ToolFailed
 
@@ -53,6 +59,13 @@ async def decide_all(
             results.approvals[call.tool_call_id] = ToolDenied(NO_DRY_RUN_MESSAGE)
         else:
             results.approvals[call.tool_call_id] = ToolDenied(DENIED_MESSAGE)
+    questions = {question.tool_call_id: question for question in pending_questions(requests)}
     for call in requests.calls:
-        results.calls[call.tool_call_id] = ToolFailed("external tool calls are not supported")
+        question = questions.get(call.tool_call_id)
+        if question is None:
+            results.calls[call.tool_call_id] = ToolFailed("external tool calls are not supported")
+        elif ask is None:
+            results.calls[call.tool_call_id] = ToolFailed(NO_ONE_TO_ASK)
+        else:
+            results.calls[call.tool_call_id] = await ask(question)
     return results

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agent.deps import AgentDeps
-from agent.instructions import INSTRUCTIONS, workspace_instructions
+from agent.instructions import ASKING_INSTRUCTIONS, INSTRUCTIONS, workspace_instructions
 from agent.model import build_model, model_settings
+from agent.questions import ask_user_tool
 from agent.settings import AgentSettings
 from agent.toolset import registry_tools
 
@@ -24,12 +25,16 @@ def build_agent(
     *,
     model: Model | str | None = None,
     tools: Sequence[ToolSpec] | None = None,
+    can_ask: bool = False,
     capabilities: Sequence[AbstractCapability[AgentDeps]] = (),
 ) -> Agent[AgentDeps, str | DeferredToolRequests]:
     """An agent whose tools are the registry's (or ``tools``), on ``model`` or the configured one.
 
     Its output is the answer text, or ``DeferredToolRequests`` when it wants to run a write tool:
     resume with ``deferred_tool_results`` holding the user's decisions (see ``agent.run``).
+    With ``can_ask`` the model also gets ``ask_user`` (``agent.questions``): a question to the user
+    ends the run with ``DeferredToolRequests`` too, to be resumed with the answer. Only surfaces
+    that can put a question to someone and resume pass it.
     Raises ``MissingModelKey`` (naming the setting) when the model needs a key that is not set.
     ``capabilities`` are added to the agent (the web server's durability, for example).
     """
@@ -40,13 +45,18 @@ def build_agent(
     resolved = model if model is not None and not isinstance(model, str) else None
     if resolved is None:
         resolved = build_model(settings, model if isinstance(model, str) else None)
+    agent_tools = registry_tools(TOOLS if tools is None else tools, retries=settings.tool_retries)
+    instructions: list[Any] = [INSTRUCTIONS, workspace_instructions]
+    if can_ask:
+        agent_tools.append(ask_user_tool())
+        instructions.append(ASKING_INSTRUCTIONS)
     return Agent(
         resolved,
         output_type=[str, DeferredToolRequests],
         deps_type=AgentDeps,
         name="fast-genai",
-        instructions=[INSTRUCTIONS, workspace_instructions],
-        tools=registry_tools(TOOLS if tools is None else tools, retries=settings.tool_retries),
+        instructions=instructions,
+        tools=agent_tools,
         model_settings=model_settings(settings, resolved),
         retries={"tools": settings.tool_retries, "output": 1},
         capabilities=list(capabilities) or None,

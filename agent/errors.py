@@ -13,6 +13,8 @@ from tools.errors import InvalidArgument, MissingCredential, ToolError
 if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage
 
+    from agent.questions import Question
+
 
 class MissingModelKey(MissingCredential):
     """No key is configured for the model; the message names the setting."""
@@ -63,3 +65,32 @@ class UsageLimitReached(RunFailed):
 
     code = "usage_limit"
     status = 429
+
+
+class NeedsInput(RunFailed):
+    """The run stopped on a question (``ask_user``) that no one here can answer.
+
+    ``questions`` are what it needed; ``messages`` end with the pending call, so a surface that
+    later gets an answer can resume the run with it.
+    """
+
+    code = "needs_input"
+    status = 409
+
+    def __init__(
+        self, questions: list[Question], *, messages: list[ModelMessage] | None = None
+    ) -> None:
+        asked = "; ".join(_question_text(question) for question in questions)
+        super().__init__(
+            f"the agent needs an answer: {asked}",
+            messages=messages,
+            hint="run it in a terminal to answer, or put the answer in the instruction",
+        )
+        self.questions = list(questions)
+
+
+def _question_text(question: Question) -> str:
+    if not question.options:
+        return question.question
+    options = ", ".join(f"{n}) {option}" for n, option in enumerate(question.options, start=1))
+    return f"{question.question} [{options}]"

@@ -1,8 +1,12 @@
-"""One terminal conversation with the agent: turns, approvals of writes, and the history.
+"""One terminal conversation with the agent: turns, approvals of writes, questions, the history.
 
 Used by ``ask`` (one turn) and ``chat`` (many). Before any write the exact call is shown on stderr
 and the user decides: ``--yes`` approves, ``--dry-run`` runs write tools with ``dry_run=true``
 (tools without a dry run are not run), no terminal and no ``--yes`` means deny.
+
+When the model asks the user (``ask_user``), the question and its numbered options are shown on
+stderr and the answer is read from the terminal (a number, an option, or free text when allowed).
+Without a terminal the turn ends with ``NeedsInput`` naming the question.
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ import typer
 from agent.approvals import Decision, decide_all
 from agent.build import build_agent
 from agent.deps import AgentDeps
+from agent.errors import NeedsInput
 from agent.model import build_model
+from agent.questions import Question, UserAnswer, pending_questions
 from agent.run import run_agent
 from agent.settings import AgentSettings
 from cli.stream_view import StreamView, args_text
@@ -31,6 +37,11 @@ if TYPE_CHECKING:
     from pydantic_ai.usage import RunUsage
 
 Approval = Literal["ask", "yes", "dry_run"]
+
+
+def stdin_is_terminal() -> bool:
+    """Whether there is someone at a terminal to ask (approvals and questions)."""
+    return sys.stdin.isatty()
 
 
 def usage_line(usage: RunUsage) -> str:
@@ -76,7 +87,7 @@ class AgentSession:
         else:
             tools.summary_model = model  # entered with the agent
         tools.progress = self._progress
-        agent = build_agent(self.settings, model=model)
+        agent = build_agent(self.settings, model=model, can_ask=True)
         self._agent = await self._stack.enter_async_context(agent)
         self._deps = AgentDeps(tools=tools)
         return self
@@ -120,6 +131,10 @@ class AgentSession:
                 self.view.note(usage_line(usage_total))
                 return TurnResult(output=result.output, usage=usage_total, denied=denied)
             prompt = None
+            questions = pending_questions(result.output)
+            if questions and not stdin_is_terminal():
+                self.view.end_answer()
+                raise NeedsInput(questions, messages=self.history)
 
             async def decide(call: ToolCallPart) -> Decision:
                 decision = self._decide(call)
@@ -127,7 +142,7 @@ class AgentSession:
                     denied.append(call.tool_name)
                 return decision
 
-            results = await decide_all(result.output, decide, TOOLS)
+            results = await decide_all(result.output, decide, TOOLS, ask=self._ask)
 
     def _decide(self, call: ToolCallPart) -> Decision:
         note = self.view.note
@@ -138,11 +153,36 @@ class AgentSession:
         if self.approval == "yes":
             note("  approved (--yes)", always=True)
             return "approve"
-        if not sys.stdin.isatty():
+        if not stdin_is_terminal():
             note("  denied: no terminal to ask; pass --yes to approve writes", always=True)
             return "deny"
         approved = typer.confirm("Run this write?", default=False, err=True)
         return "approve" if approved else "deny"
+
+    async def _ask(self, question: Question) -> UserAnswer:
+        """The question with numbered options on stderr; the answer read from the terminal."""
+        from cli import render
+        from tools.errors import InvalidArgument
+
+        self.view.end_answer()
+        lines = [f"[bold]?[/] {question.question}"]
+        lines += [f"  [cyan]{n}[/]) {option}" for n, option in enumerate(question.options, 1)]
+        render.err.print("\n".join(lines), markup=True)
+        if not question.options:
+            hint = "your answer"
+        elif question.allow_free_text:
+            hint = f"1-{len(question.options)} or your own answer"
+        else:
+            hint = f"1-{len(question.options)}"
+        while True:
+            try:
+                reply = render.err.input(f"[bold cyan]answer ({hint})>[/] ")
+            except EOFError:
+                raise NeedsInput([question], messages=self.history) from None
+            try:
+                return question.answer(reply)
+            except InvalidArgument as exc:
+                render.error(str(exc))
 
     async def _progress(self, done: float, total: float | None, message: str | None) -> None:
         self.view.progress(done, total, message)

@@ -3,7 +3,7 @@
 Exit codes (cli/exit_codes.py): 0 answered; 1 a tool or the run failed otherwise; 2 bad input or a
 missing setting (no model key: the message names GEMINI_API_KEY); 3 the answer came, but a write
 was not approved; 4 the model endpoint failed after retries, timed out, or a usage limit stopped
-the run; 130 interrupted.
+the run; 5 the agent asked a question and there was no terminal to answer it; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import typer
 from cli import exit_codes
 
 if TYPE_CHECKING:
+    from agent.errors import NeedsInput
     from agent.settings import AgentSettings
     from cli.agent_session import AgentSession, Approval
 
@@ -92,8 +93,11 @@ def ask(
 
     --yes approves writes, --dry-run runs them as dry runs. No terminal and no --yes: denied.
 
+    When the agent needs a choice it asks you with numbered options.
+
     Exit codes: 0 answered, 1 failed, 2 bad input or missing key, 3 a write was denied,
-    4 the model endpoint failed or a usage limit was reached.
+    4 the model endpoint failed or a usage limit was reached, 5 the agent asked a question and
+    there was no terminal to answer it.
     """
     import asyncio
 
@@ -122,7 +126,7 @@ def chat(
 
     Commands: /retry resumes after an error, /reset starts over, /exit (or Ctrl-D) quits.
 
-    Writes are approved as in `ask`.
+    Writes are approved, and questions of the agent answered, as in `ask`.
     """
     import asyncio
 
@@ -214,7 +218,7 @@ def _session(
 async def _ask(
     prompt: str, workspace: Path, approval: Approval, as_json: bool, model: str | None
 ) -> int:
-    from agent.errors import RunFailed
+    from agent.errors import NeedsInput, RunFailed
     from cli import render
     from cli.stream_view import call_json
     from tools.errors import ToolError
@@ -223,6 +227,8 @@ async def _ask(
     try:
         async with session:
             turn = await session.turn(prompt)
+    except NeedsInput as exc:
+        return _needs_input(exc, as_json)
     except RunFailed as exc:
         return _fail(exc, exit_codes.MODEL_ERROR, as_json)
     except ToolError as exc:
@@ -241,7 +247,7 @@ async def _ask(
 
 
 async def _chat(workspace: Path, approval: Approval, model: str | None) -> int:
-    from agent.errors import RunFailed
+    from agent.errors import NeedsInput, RunFailed
     from cli import render
     from tools.errors import ToolError
 
@@ -267,6 +273,8 @@ async def _chat(workspace: Path, approval: Approval, model: str | None) -> int:
                 prompt = None if text == "/retry" else text
                 try:
                     await session.turn(prompt)
+                except NeedsInput as exc:
+                    return _needs_input(exc, as_json=False)
                 except RunFailed as exc:
                     render.error(str(exc))
                     render.err.print(
@@ -302,6 +310,21 @@ def _fail(exc: Exception, code: int, as_json: bool) -> int:
     if as_json:
         render.print_json({"error": {"code": getattr(exc, "code", "error"), "message": str(exc)}})
     return code
+
+
+def _needs_input(exc: NeedsInput, as_json: bool) -> int:
+    """The question the run stopped on, on stderr (and as JSON): exit code 6."""
+    from cli import render
+
+    render.error(str(exc))
+    if as_json:
+        render.print_json(
+            {
+                "error": {"code": exc.code, "message": str(exc)},
+                "needs_input": [question.as_json() for question in exc.questions],
+            }
+        )
+    return exit_codes.NEEDS_INPUT
 
 
 def _usage(usage: Any) -> dict[str, int]:

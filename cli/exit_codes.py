@@ -13,3 +13,6 @@ conversation so far is kept in ``chat``)."""
 STARTUP = 5
 """A server could not start: the port is taken or not allowed, a workspace is missing, the
 database is unreachable (one line on stderr says which)."""
+NEEDS_INPUT = 6
+"""The agent asked a question and there was no terminal to answer it (the question is on stderr,
+and in ``--json`` output)."""

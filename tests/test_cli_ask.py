@@ -212,3 +212,88 @@ def test_chat_resumes_after_a_model_failure(
     assert "HTTP 500" in done.stderr and "/retry" in done.stderr
     assert "Back again." in done.stdout
     assert "hello" in gemini.requests[1].user_text, "the kept conversation is resent"
+
+
+def question_script(gemini: FakeGemini, *, final: str = "Opened.") -> None:
+    gemini.script(
+        Reply.calls(
+            (
+                "ask_user",
+                {"question": "Which calc?", "options": ["calc.py", "old/calc.py"]},
+            )
+        ),
+        Reply.text(final),
+    )
+
+
+def test_ask_without_terminal_ends_saying_what_it_needed(gemini: FakeGemini, project: Path) -> None:
+    question_script(gemini)
+    done = run("ask", "open calc", workspace=project)
+    assert done.returncode == 6, done.stderr
+    assert "needs an answer: Which calc? [1) calc.py, 2) old/calc.py]" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(gemini.requests) == 1, "the run stops at the question"
+
+
+def test_ask_json_reports_the_pending_question(
+    gemini: FakeGemini, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question_script(gemini)
+    done = invoke("ask", "--json", "open calc", workspace=project, monkeypatch=monkeypatch)
+    assert done.returncode == 6, done.stderr
+    report = json.loads(done.stdout)
+    assert report["error"]["code"] == "needs_input"
+    [asked] = report["needs_input"]
+    assert asked["question"] == "Which calc?"
+    assert asked["options"] == ["calc.py", "old/calc.py"] and asked["allow_free_text"] is True
+
+
+def test_ask_in_a_terminal_prompts_with_numbers_and_resumes(
+    gemini: FakeGemini, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cli.agent_session.stdin_is_terminal", lambda: True)
+    gemini.script(
+        Reply.calls(
+            (
+                "ask_user",
+                {
+                    "question": "Which calc?",
+                    "options": ["calc.py", "old/calc.py"],
+                    "allow_free_text": False,
+                },
+            )
+        ),
+        Reply.text("You chose old/calc.py."),
+    )
+    # "9" is out of range and free text is refused: asked again, then "2" is taken.
+    done = invoke("ask", "open calc", workspace=project, monkeypatch=monkeypatch, stdin="9\n2\n")
+    assert done.returncode == 0, done.stderr
+    assert "Which calc?" in done.stderr
+    assert "1) calc.py" in done.stderr and "2) old/calc.py" in done.stderr
+    assert "choose a number from 1 to 2" in done.stderr
+    assert done.stdout.endswith("You chose old/calc.py.\n")
+    [response] = gemini.requests[1].function_responses
+    assert response["name"] == "ask_user" and "old/calc.py" in str(response["response"])
+
+
+def test_chat_takes_a_free_text_answer(
+    gemini: FakeGemini, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cli.agent_session.stdin_is_terminal", lambda: True)
+    question_script(gemini, final="Using the one in lib/.")
+    done = invoke(
+        "chat", workspace=project, monkeypatch=monkeypatch, stdin="open calc\nlib/calc.py\n/exit\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Using the one in lib/." in done.stdout
+    [response] = gemini.requests[1].function_responses
+    assert "lib/calc.py" in str(response["response"]) and "'option': None" in str(response)
+
+
+def test_chat_without_terminal_stops_at_a_question(
+    gemini: FakeGemini, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question_script(gemini)
+    done = invoke("chat", workspace=project, monkeypatch=monkeypatch, stdin="open calc\n/exit\n")
+    assert done.returncode == 6, done.stderr
+    assert "needs an answer: Which calc?" in done.stderr
