@@ -54,7 +54,7 @@ def _children_map() -> dict[int, list[int]]:
         if not entry.name.isdigit():
             continue
         try:
-            with open(f"/proc/{entry.name}/stat", "rb") as handle:
+            with Path(f"/proc/{entry.name}/stat").open("rb") as handle:
                 fields = handle.read().rsplit(b")", 1)[1].split()
         except OSError:
             continue
@@ -70,7 +70,7 @@ def _tree_rss(pid: int) -> int:
         current = stack.pop()
         stack.extend(children.get(current, ()))
         try:
-            with open(f"/proc/{current}/statm", "rb") as handle:
+            with Path(f"/proc/{current}/statm").open("rb") as handle:
                 total += int(handle.read().split()[1]) * PAGE
         except (OSError, IndexError, ValueError):
             continue
@@ -80,7 +80,7 @@ def _tree_rss(pid: int) -> int:
 def run(command: list[str], *, cwd: Path, env: dict[str, str] | None = None) -> Measure:
     """Run ``command`` with output to /dev/null; wall time and peak memory of its process tree."""
     started = time.perf_counter()
-    process = subprocess.Popen(  # noqa: S603 - our own fixed commands
+    process = subprocess.Popen(
         command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
     peak = 0
@@ -115,11 +115,11 @@ def build_tree(source: Path, root: Path, size: int) -> Path:
     if tree.exists():
         shutil.rmtree(tree)
     tree.mkdir(parents=True)
-    same_fs = os.stat(source).st_dev == os.stat(tree).st_dev
+    same_fs = source.stat().st_dev == tree.stat().st_dev
     for k in range(size):
         target = tree / f"copy{k}"
         flags = ["-al"] if same_fs else ["-a"]
-        subprocess.run(["cp", *flags, str(source), str(target)], check=True)  # noqa: S603,S607
+        subprocess.run(["cp", *flags, str(source), str(target)], check=True)
         # A file of its own (not a link) with the rare literal, so each copy has one hit.
         (target / "fast_genai_rare.py").write_text(f"{RARE} = {k}\n")
     marker.write_text("")
@@ -127,7 +127,7 @@ def build_tree(source: Path, root: Path, size: int) -> Path:
 
 
 def count_files(tree: Path) -> int:
-    listed = subprocess.run(  # noqa: S603
+    listed = subprocess.run(
         [RG, "--files", *RG_FILTERS], cwd=tree, capture_output=True, check=False
     )
     return listed.stdout.count(b"\n")
@@ -218,7 +218,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,4,16", help="multiples of the source tree")
     parser.add_argument("--cases", default=",".join(CASES), help=",".join(CASES))
     parser.add_argument("--source", type=Path, default=Path(sysconfig.get_paths()["purelib"]))
-    parser.add_argument("--root", type=Path, default=Path("/tmp/fast-genai-scale"))  # noqa: S108
+    parser.add_argument("--root", type=Path, default=Path("/tmp/fast-genai-scale"))
     options = parser.parse_args()
     sizes = [int(size) for size in options.sizes.split(",")]
     cases = [CASES[name] for name in options.cases.split(",")]
