@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from tools.context import ToolContext
 from tools.errors import InvalidArgument
 from tools.files.gitignore import IgnoreRules
+from tools.result_budget import ResultBudget, json_size
 from tools.workspace import Workspace, is_secret_path
 
 EntryKind = Literal["file", "dir", "symlink"]
@@ -41,7 +42,10 @@ class FileListing(BaseModel):
 
     root: str = Field(description="The listed path, relative to the workspace root.")
     entries: list[FileEntry]
-    truncated: bool = Field(description="True when more entries exist than were returned.")
+    truncated: bool = Field(
+        description="True when more entries exist than were returned (the limit or the result "
+        "size budget was reached): list a narrower path, or use glob or max_depth."
+    )
     limit: int = Field(description="The most entries this listing could hold.")
 
 
@@ -82,6 +86,9 @@ async def list_files(
         max_depth=max_depth,
         limit=cap,
         include_hidden=include_hidden,
+        budget=ResultBudget(
+            ctx.settings.max_result_bytes - 200 - 6 * len(ctx.workspace.relative(start))
+        ),
     )
     entries, truncated = await anyio.to_thread.run_sync(walk.run, start)
     entries.sort(key=lambda entry: entry.path)
@@ -119,6 +126,7 @@ class _Walk:
     max_depth: int | None
     limit: int
     include_hidden: bool
+    budget: ResultBudget | None = None
 
     def run(self, start: Path) -> tuple[list[FileEntry], bool]:
         root_rel = self.workspace.relative(start)
@@ -158,6 +166,10 @@ class _Walk:
                 ):
                     continue
                 if len(entries) >= self.limit:
+                    return entries, True
+                if self.budget is not None and not self.budget.take(
+                    json_size(entry.model_dump_json())
+                ):
                     return entries, True
                 entries.append(entry)
         return entries, False
