@@ -66,11 +66,11 @@ def read_file_result(console: Console, result: ReadFileResult) -> None:
 def _lexer_name(path: str) -> str:
     """The pygments lexer for a file name, ``text`` when none: never guessed from the content
     (``Syntax.guess_lexer`` imports hundreds of lexers to do that: most of a second)."""
-    from pygments.lexers import get_lexer_for_filename
-    from pygments.util import ClassNotFound
+    from pygments.lexers import get_lexer_for_filename  # type: ignore[import-untyped]
+    from pygments.util import ClassNotFound  # type: ignore[import-untyped]
 
     try:
-        return get_lexer_for_filename(path).aliases[0]
+        return str(get_lexer_for_filename(path).aliases[0])
     except (ClassNotFound, IndexError):
         return "text"
 
