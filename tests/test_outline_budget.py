@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any, ClassVar
@@ -10,7 +11,7 @@ from typing import Any, ClassVar
 import anyio
 import pytest
 
-from tools.code.code_outline import code_outline
+from tools.code.code_outline import WINDOW_FILES, code_outline
 from tools.code.outline_batch import IN_PROCESS_BYTES, ParsePool, SourceFile, outline_batch
 from tools.code.outline_memo import MEMO
 from tools.code.outline_walk import iter_files
@@ -120,10 +121,25 @@ def test_cancelled_batch_stops_the_parse_workers(tmp_path: Path) -> None:
     assert time.perf_counter() - started < 30
 
 
-async def test_cancelling_a_directory_outline_returns_promptly(tmp_path: Path) -> None:
-    _big_batch(tmp_path / "ws")
+async def test_a_cancelled_directory_outline_stops_parsing(tmp_path: Path) -> None:
+    """Cancelled after its first window, the outline parses (and caches) no further window:
+    without the checkpoints the worker thread would parse the whole tree before returning."""
+    root = tmp_path / "ws"
+    root.mkdir()
+    for n in range(3 * WINDOW_FILES):
+        (root / f"m{n:04}.py").write_text(f"def f{n}():\n    return {n}\n" * 40)
     MEMO.clear()
-    ctx = _ctx(tmp_path / "ws", tmp_path)
-    with anyio.move_on_after(0.5) as scope:
+    ctx = _ctx(root, tmp_path, max_result_bytes=10**9)
+    windows: list[float] = []
+    with anyio.CancelScope() as scope:
+
+        async def progress(done: float, total: float | None, message: str | None) -> None:
+            windows.append(done)
+            scope.cancel()
+
+        ctx.progress = progress
         await code_outline(ctx, ".", max_files=100_000)
-    assert scope.cancelled_caught
+    assert scope.cancelled_caught and windows == [WINDOW_FILES]
+    with sqlite3.connect(tmp_path / "cache" / "outlines" / "outlines.sqlite3") as db:
+        (stored,) = db.execute("SELECT count(*) FROM outlines").fetchone()
+    assert stored == WINDOW_FILES  # the first window only, of three
