@@ -13,6 +13,7 @@ from agent.toolset import registry_tools
 
 if TYPE_CHECKING:
     from pydantic_ai import Agent, DeferredToolRequests
+    from pydantic_ai.capabilities import AbstractCapability
     from pydantic_ai.models import Model
 
     from tools.spec import ToolSpec
@@ -23,12 +24,14 @@ def build_agent(
     *,
     model: Model | str | None = None,
     tools: Sequence[ToolSpec] | None = None,
+    capabilities: Sequence[AbstractCapability[AgentDeps]] = (),
 ) -> Agent[AgentDeps, str | DeferredToolRequests]:
     """An agent whose tools are the registry's (or ``tools``), on ``model`` or the configured one.
 
     Its output is the answer text, or ``DeferredToolRequests`` when it wants to run a write tool:
     resume with ``deferred_tool_results`` holding the user's decisions (see ``agent.run``).
     Raises ``MissingModelKey`` (naming the setting) when the model needs a key that is not set.
+    ``capabilities`` are added to the agent (the web server's durability, for example).
     """
     from pydantic_ai import Agent, DeferredToolRequests
 
@@ -46,4 +49,5 @@ def build_agent(
         tools=registry_tools(TOOLS if tools is None else tools, retries=settings.tool_retries),
         model_settings=model_settings(settings, resolved),
         retries={"tools": settings.tool_retries, "output": 1},
+        capabilities=list(capabilities) or None,
     )

@@ -10,3 +10,6 @@ DENIED = 3
 MODEL_ERROR = 4
 """The model endpoint failed after retries, timed out, or a usage limit stopped the run (the
 conversation so far is kept in ``chat``)."""
+STARTUP = 5
+"""A server could not start: the port is taken or not allowed, a workspace is missing, the
+database is unreachable (one line on stderr says which)."""

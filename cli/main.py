@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import ask_cmd, config_cmd, integrations_cmd, mcp_cmd, serve_cmd, tools_cmd
+from cli import ask_cmd, config_cmd, integrations_cmd, mcp_cmd, runs_cmd, serve_cmd, tools_cmd
 
 app = typer.Typer(
     name="fast-genai",
@@ -15,13 +15,14 @@ app = typer.Typer(
 )
 app.add_typer(tools_cmd.app, name="tools")
 app.add_typer(config_cmd.app, name="config")
-app.command("mcp")(mcp_cmd.mcp)
+app.add_typer(mcp_cmd.app, name="mcp")
 app.command("ask")(ask_cmd.ask)
 app.command("chat")(ask_cmd.chat)
 app.command("serve")(serve_cmd.serve)
 app.add_typer(serve_cmd.db_app, name="db")
 app.add_typer(serve_cmd.users_app, name="users")
 app.add_typer(integrations_cmd.app, name="integrations")
+app.add_typer(runs_cmd.app, name="runs")
 
 
 def main() -> None:

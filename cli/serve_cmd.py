@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -17,7 +17,7 @@ users_app = typer.Typer(help="Users of the web server.", no_args_is_help=True)
 def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[
-        int, typer.Option("--port", help="Port to listen on.", min=1, max=65535)
+        int, typer.Option("--port", help="Port to listen on (0: any free port).", min=0, max=65535)
     ] = 8000,
     workspace: Annotated[
         Path | None,
@@ -35,22 +35,45 @@ def serve(
     import logging
 
     import uvicorn
+    from sqlalchemy.exc import SQLAlchemyError
 
     from cli import render
+    from cli.listen import ListenError, listen
     from tools.errors import ToolError
     from web.app import create_app
     from web.migrate import upgrade
     from web.settings import WebSettings
     from web.startup import report
+    from web.workspaces import Workspaces
 
     overrides = {"workspaces": {"default": str(workspace)}} if workspace is not None else {}
     try:
         settings = WebSettings(**overrides)  # type: ignore[arg-type]
-        upgrade(settings.database_url)
-        app = create_app(settings, allowed_hosts=_public_hosts(host, port))
     except ToolError as exc:
         render.error(str(exc))
         raise typer.Exit(exit_codes.BAD_INPUT) from None
+    missing = Workspaces.open(settings.workspaces, {}).problems
+    if missing:  # a configured root that does not exist is a mistake, not something to serve
+        _startup_failed("; ".join(missing))
+    try:
+        sock = listen(host, port)
+    except ListenError as exc:
+        _startup_failed(str(exc))
+    port = sock.getsockname()[1]
+    if settings.executor_id is None:  # stable per host and port: a restart resumes its runs
+        from web.runs.engine import default_executor_id
+
+        settings.executor_id = default_executor_id(port)
+    try:
+        upgrade(settings.database_url)
+        app = create_app(settings, allowed_hosts=_public_hosts(host, port))
+    except ToolError as exc:
+        sock.close()
+        render.error(str(exc))
+        raise typer.Exit(exit_codes.BAD_INPUT) from None
+    except (SQLAlchemyError, OSError) as exc:
+        sock.close()
+        _startup_failed(f"the database cannot be opened: {exc.__cause__ or exc}".splitlines()[0])
     facts, problems = report(app.state.web, host=host, port=port)
     for line in facts:
         render.err.print(line, markup=False)
@@ -58,7 +81,19 @@ def serve(
         render.err.print(f"[bold yellow]missing:[/] {line}", markup=True)
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s:     %(name)s %(message)s")
     # fast_genai.web.access logs each request with its duration; uvicorn's own line is redundant
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False)
+    )
+    server.run(sockets=[sock])
+    if not server.started:  # the app's start-up failed; uvicorn logged why
+        raise typer.Exit(exit_codes.STARTUP)
+
+
+def _startup_failed(message: str) -> NoReturn:
+    from cli import render
+
+    render.error(f"cannot start: {message}")
+    raise typer.Exit(exit_codes.STARTUP)
 
 
 def _public_hosts(host: str, port: int) -> list[str]:
@@ -89,10 +124,16 @@ def users_create(
         bool, typer.Option("--superuser", help="Make the user an administrator.")
     ] = False,
     password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from standard input (the default without a terminal).",
+        ),
     ] = False,
 ) -> None:
-    """Create a user (the first administrator, for example); the password is prompted."""
+    """Create a user (the first administrator, for example).
+
+    The password is prompted in a terminal, else read from the first line of standard input."""
     import asyncio
 
     from cli import render
@@ -101,8 +142,15 @@ def users_create(
     from web.migrate import upgrade
     from web.settings import WebSettings
 
-    if password_stdin:
+    if password_stdin or not sys.stdin.isatty():  # piped: read it, no prompt, no getpass warning
         password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            render.error(
+                "users create needs a password: pipe it on standard input "
+                "(printf '%s\\n' \"$PASSWORD\" | fast-genai users create --email ...) "
+                "or run it in a terminal to be prompted"
+            )
+            raise typer.Exit(exit_codes.BAD_INPUT)
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     url = WebSettings().database_url

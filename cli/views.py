@@ -158,6 +158,11 @@ def github_file(console: Console, result: GithubFileResult) -> None:
 
 def notion_page(console: Console, result: NotionPageResult) -> None:
     done = f"created a Notion page with {result.blocks} blocks\n{escape(result.url or '')}"
+    if not result.complete:
+        done = (
+            f"[red]created a Notion page but wrote only {result.blocks_written} of "
+            f"{result.blocks} blocks:[/] {escape(result.error or '')}\n{escape(result.url or '')}"
+        )
     _write_outcome(console, result, done)
 
 

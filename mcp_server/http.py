@@ -16,10 +16,14 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 from dataclasses import dataclass
 from typing import Any
 
+import mcp_types as types
 from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecurityMiddleware, TransportSecuritySettings
+from mcp_types.version import KNOWN_PROTOCOL_VERSIONS
 from starlette.applications import Starlette
+from starlette.datastructures import Headers
 from starlette.requests import Request
+from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -33,6 +37,7 @@ from tools.spec import ToolSpec
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 MCP_METHODS = ["GET", "POST", "DELETE"]
+PROTOCOL_VERSION_HEADER = "mcp-protocol-version"
 
 
 def security_settings(
@@ -75,6 +80,34 @@ class HostCheck:
                 await refusal(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+@dataclass(frozen=True)
+class ProtocolVersionCheck:
+    """Answers an ``MCP-Protocol-Version`` header naming no known revision with a 400 that says so.
+
+    Without it the SDK takes an unknown version for the 2026-07-28 envelope era and complains
+    about ``params._meta`` keys, which names neither the problem nor the fix.
+    """
+
+    app: ASGIApp
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        requested = (
+            Headers(scope=scope).get(PROTOCOL_VERSION_HEADER) if scope["type"] == "http" else None
+        )
+        if requested is None or requested.strip() in KNOWN_PROTOCOL_VERSIONS:
+            await self.app(scope, receive, send)
+            return
+        known = ", ".join(KNOWN_PROTOCOL_VERSIONS)
+        error = types.ErrorData(
+            code=types.UNSUPPORTED_PROTOCOL_VERSION,
+            message=f"unsupported MCP-Protocol-Version {requested!r}; this server speaks {known}",
+            data={"supported": list(KNOWN_PROTOCOL_VERSIONS), "requested": requested},
+        )
+        body = types.JSONRPCError(jsonrpc="2.0", id=None, error=error)
+        response = JSONResponse(body.model_dump(mode="json", by_alias=True), status_code=400)
+        await response(scope, receive, send)
 
 
 @dataclass(frozen=True)
@@ -125,7 +158,8 @@ def create_mcp_app(
     manager = StreamableHTTPSessionManager(
         app=server, stateless=True, json_response=False, security_settings=security
     )
-    endpoint = HostCheck(BearerAuth(StreamableHTTPASGIApp(manager), token_verifier), security)
+    mcp = ProtocolVersionCheck(StreamableHTTPASGIApp(manager))
+    endpoint = HostCheck(BearerAuth(mcp, token_verifier), security)
     return McpHttpApp(endpoint=endpoint, session_manager=manager, summary_model=summary_model)
 
 

@@ -1,7 +1,8 @@
 """Workspace files as MCP resources: ``file://`` URIs inside the root, through the same sandbox.
 
 The template is ``file://{root}/{+path}``; reading resolves the path with ``Workspace.resolve``
-(symlinks, ``..``, secret files refused) and caps the size like ``read_file`` does. A listing
+(symlinks, ``..``, secret files refused), opens it beneath the workspace's root descriptor like
+``read_file`` does (no symlink followed, regular files only) and caps the size. A listing
 offers the first files of the tree (as ``list_files`` walks it) so clients can attach them
 without typing a path.
 """
@@ -10,8 +11,9 @@ from __future__ import annotations
 
 import base64
 import mimetypes
+import os
 from pathlib import Path
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 import anyio.to_thread
 import mcp_types as types
@@ -29,7 +31,8 @@ LISTED_FILES = 200
 
 
 def file_uri(path: Path) -> str:
-    return "file://" + quote(path.as_posix())
+    """A ``file://`` URI; a name that is not UTF-8 keeps its raw bytes, percent-encoded."""
+    return "file://" + quote(os.fsencode(path.as_posix()))
 
 
 def template(workspace: Workspace) -> types.ResourceTemplate:
@@ -51,8 +54,8 @@ async def list_files(ctx: ToolContext, limit: int = LISTED_FILES) -> list[types.
         raise MCPError(code=types.INVALID_PARAMS, message=str(exc)) from None
     return [
         types.Resource(
-            name=entry.path,
-            uri=file_uri(ctx.workspace.root / entry.path),
+            name=entry.path,  # names that are not UTF-8 in the escaped form (\xHH)
+            uri=file_uri(ctx.workspace.resolve(entry.path)),
             mime_type=mimetypes.guess_type(entry.path)[0],
             size=entry.size,
         )
@@ -67,19 +70,22 @@ def _path_of(uri: str) -> str:
         raise InvalidArgument(f"{uri!r} is not a file:// URI")
     if parts.netloc not in ("", "localhost"):
         raise InvalidArgument(f"{uri!r} names host {parts.netloc!r}; only local files are served")
-    return unquote(parts.path)
+    return os.fsdecode(unquote_to_bytes(parts.path))  # raw bytes back, as the listing gave them
 
 
 def _read(ctx: ToolContext, uri: str) -> types.TextResourceContents | types.BlobResourceContents:
-    path = ctx.workspace.resolve(_path_of(uri))
-    if not path.is_file():
-        raise InvalidArgument(f"{uri!r} is not a regular file")
-    size = path.stat().st_size
+    workspace = ctx.workspace
+    relative = workspace.relative(workspace.resolve(_path_of(uri)))
     limit = ctx.settings.max_read_bytes
-    if size > limit:
-        raise TooLarge(f"{uri!r} is {size} bytes; resources are served up to {limit} bytes")
-    data = path.read_bytes()
-    mime = mimetypes.guess_type(path.name)[0]
+    # beneath the root descriptor, no symlink followed, regular files only, never blocking
+    with workspace.opened(relative) as handle:
+        size = handle.info.st_size
+        if size > limit:
+            raise TooLarge(f"{uri!r} is {size} bytes; resources are served up to {limit} bytes")
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(f"{uri!r} grew past {limit} bytes while it was read")
+    mime = mimetypes.guess_type(relative)[0]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -4,7 +4,8 @@ The low-level server lets every listing and result come from our own specs: JSON
 output schemas, annotations, structured content and ``isError`` results, without the SDK
 re-deriving schemas from function signatures. Each call gets a ``ToolContext`` from a provider
 (one per process for stdio, per authenticated request for HTTP) with progress wired to MCP
-progress notifications; cancellation cancels the running tool.
+progress notifications; cancellation cancels the running tool and silences its progress at once
+(``mcp_server.cancellation``).
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from typing import Any
 import mcp_types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
+from mcp.shared.exceptions import MCPError
+from starlette.requests import Request
 
 from agent.summary_model import LazySummaryModel
-from mcp_server import adapter, resources
+from mcp_server import adapter, logs, options, prompts, resources
+from mcp_server.cancellation import CallState, run_call
 from mcp_server.options import ToolFilter
 from tools.context import ToolContext
 from tools.errors import ToolError
@@ -60,11 +64,14 @@ def build_server(
     tool_filter: ToolFilter | None = None,
     specs: Iterable[ToolSpec] | None = None,
     summary_model: LazySummaryModel | None = None,
+    log_gate: logs.LogGate | None = None,
 ) -> Server[Any]:
     """An MCP server for the registry's tools (or ``specs``), as ``tool_filter`` allows.
 
     Tools that use a model (``credential="model"``) get ``summary_model``'s when the context has
-    none; it is built on their first call.
+    none; it is built on their first call. ``log_gate`` keeps the level ``logging/setLevel``
+    chose: give one per connection (stdio); without it (stateless HTTP, one server for every
+    request) each request starts at the default level.
     """
     if specs is None:
         from tools.registry import TOOLS
@@ -73,6 +80,22 @@ def build_server(
     all_specs = tuple(specs)
     tool_filter = tool_filter or ToolFilter()
     enabled: Mapping[str, ToolSpec] = tool_filter.select(all_specs)
+    connection_gate = log_gate
+
+    def gate_for(rctx: RequestContext) -> logs.LogGate:
+        return connection_gate if connection_gate is not None else logs.LogGate()
+
+    async def set_level(
+        rctx: RequestContext, params: types.SetLevelRequestParams
+    ) -> types.EmptyResult:
+        return await gate_for(rctx).set_level(rctx, params)
+
+    def asked_for(rctx: RequestContext) -> ToolFilter | None:
+        """The narrower choice an HTTP request makes (headers or query); none on stdio."""
+        request = rctx.request
+        if not isinstance(request, Request):
+            return None
+        return options.request_filter(request.headers, request.query_params)
 
     @cache
     def listing() -> list[types.Tool]:
@@ -84,7 +107,14 @@ def build_server(
     async def list_tools(
         rctx: RequestContext, params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=listing())
+        try:
+            narrowed = asked_for(rctx)
+        except ToolError as exc:
+            raise MCPError(code=types.INVALID_PARAMS, message=str(exc)) from None
+        tools = listing()
+        if narrowed is not None:
+            tools = [tool for tool in tools if narrowed.allows(enabled[tool.name])]
+        return types.ListToolsResult(tools=tools)
 
     async def call_tool(
         rctx: RequestContext, params: types.CallToolRequestParams
@@ -93,13 +123,30 @@ def build_server(
         if spec is None:
             return adapter.failure(tool_filter.refusal(params.name, all_specs), code="unknown_tool")
         try:
+            narrowed = asked_for(rctx)
+        except ToolError as exc:
+            return adapter.failure(str(exc), code=exc.code)
+        if narrowed is not None and not narrowed.allows(spec):
+            return adapter.failure(
+                f"tool {spec.name!r} is not enabled for this request "
+                f"({options.TOOLSETS_HEADER} / {options.READONLY_HEADER})",
+                code="unknown_tool",
+            )
+        try:
             base = await context(rctx)
         except ToolError as exc:
             return adapter.failure(f"{spec.name} failed: {exc}", code=exc.code)
         session = rctx.session
+        gate = gate_for(rctx)
+        state = CallState()
 
         async def progress(done: float, total: float | None, message: str | None) -> None:
+            if not state.live:  # cancelled or answered: nothing more is sent about it
+                return
             await session.report_progress(done, total, message)
+            of = f"/{total:g}" if total is not None else ""
+            step = f"{spec.name}: {done:g}{of}" + (f" {message}" if message else "")
+            await logs.send(rctx, gate, "debug", step)
 
         ctx = dataclasses.replace(base, progress=progress)
         if spec.credential == "model" and ctx.summary_model is None and summary_model is not None:
@@ -107,7 +154,10 @@ def build_server(
                 ctx.summary_model = await summary_model.get()
             except ToolError as exc:
                 return adapter.failure(f"{spec.name} failed: {exc}", code=exc.code)
-        return await adapter.call(spec, ctx, params.arguments)
+        with logs.collecting() as log:
+            result = await run_call(lambda: adapter.call(spec, ctx, params.arguments), state)
+        await logs.flush(rctx, gate, log)
+        return result
 
     async def list_resources(
         rctx: RequestContext, params: types.PaginatedRequestParams | None
@@ -128,7 +178,27 @@ def build_server(
     ) -> types.ReadResourceResult:
         return await resources.read(await context(rctx), str(params.uri))
 
-    return Server(
+    async def list_prompts(
+        rctx: RequestContext, params: types.PaginatedRequestParams | None
+    ) -> types.ListPromptsResult:
+        return types.ListPromptsResult(prompts=prompts.listing())
+
+    async def get_prompt(
+        rctx: RequestContext, params: types.GetPromptRequestParams
+    ) -> types.GetPromptResult:
+        return prompts.get(params)
+
+    async def complete(
+        rctx: RequestContext, params: types.CompleteRequestParams
+    ) -> types.CompleteResult:
+        if not prompts.completes_a_path(params):
+            return types.CompleteResult(completion=types.Completion(values=[]))
+        ctx = await context(rctx)
+        return types.CompleteResult(
+            completion=await prompts.workspace_paths(ctx, params.argument.value)
+        )
+
+    server: Server[Any] = Server(
         SERVER_NAME,
         version=_version(),
         title="fast-genai",
@@ -139,4 +209,11 @@ def build_server(
         on_list_resources=list_resources,
         on_list_resource_templates=list_templates,
         on_read_resource=read_resource,
+        on_list_prompts=list_prompts,
+        on_get_prompt=get_prompt,
+        on_completion=complete,
     )
+    # Registered directly: the constructor's on_set_logging_level warns that 2026-07-28 dropped
+    # logging, while the handshake revisions our clients speak still have it.
+    server.add_request_handler("logging/setLevel", types.SetLevelRequestParams, set_level)
+    return server

@@ -22,17 +22,24 @@ async def serve(
     from mcp.server.stdio import stdio_server
 
     from agent.summary_model import LazySummaryModel
+    from mcp_server.logs import LogGate
+    from mcp_server.malformed import AnsweringMalformed
     from mcp_server.server import build_server, static_context
     from mcp_server.stdio_pipes import claimed_pipes, pipes_usable
 
     async with AsyncExitStack() as stack:
         summary_model = await stack.enter_async_context(LazySummaryModel())
         server = build_server(
-            static_context(ctx), tool_filter=tool_filter, specs=specs, summary_model=summary_model
+            static_context(ctx),
+            tool_filter=tool_filter,
+            specs=specs,
+            summary_model=summary_model,
+            log_gate=LogGate(),  # one client per process: its logging/setLevel lasts
         )
         streams: dict[str, Any] = {}
         if pipes_usable():
             stdin, stdout = await stack.enter_async_context(claimed_pipes())
             streams = {"stdin": stdin, "stdout": stdout}
         read_stream, write_stream = await stack.enter_async_context(stdio_server(**streams))
-        await server.run(read_stream, write_stream, server.create_initialization_options())
+        messages = AnsweringMalformed(read_stream, write_stream)
+        await server.run(messages, write_stream, server.create_initialization_options())

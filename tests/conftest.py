@@ -32,6 +32,17 @@ CREDENTIAL_VARS = (
 """Settings from the developer's environment that no test may inherit."""
 
 
+INSTALL_HINTS = {
+    "prism": "npm ci --prefix tests/contract",
+    "mcp-inspector-cli": "npm ci --prefix .",
+    "node": "apt-get install nodejs npm (Node 20+), then npm ci --prefix .",
+    "chromium": "apt-get install chromium",
+    "docker-compose": "apt-get install docker-compose",
+    "rg": "make .venv-ready (the ripgrep wheel ships rg)",
+}
+"""How to get each external program, named in the skip message (`make test` prints it)."""
+
+
 def require_program(name: str, *candidates: str) -> str:
     """The path of an external program; skip (or fail in CI) when it is missing."""
     for candidate in (name, *candidates):
@@ -39,6 +50,8 @@ def require_program(name: str, *candidates: str) -> str:
         if found:
             return found
     message = f"{name} is not installed"
+    if name in INSTALL_HINTS:
+        message += f"; install it with: {INSTALL_HINTS[name]}"
     if os.environ.get("FAST_GENAI_REQUIRE_EXTERNAL") == "1":
         pytest.fail(f"{message}, and CI requires every external-program test to run")
     pytest.skip(message)

@@ -226,3 +226,23 @@ async def test_description_too_long_for_jira(
     with pytest.raises(InvalidArgument, match="32,767"):
         await create_jira_issue(server_ctx, "OPS", "x", "word " * 8000)
     assert server_jira.writes() == []
+
+
+async def test_adf_description_too_long_for_jira_cloud(
+    cloud_ctx: ToolContext, cloud_jira: FakeJira
+) -> None:
+    # 6,000 short bold words are 30,000 characters of Markdown but far more as ADF JSON
+    markdown = " ".join(f"**w{i % 10}** x" for i in range(3000))
+    assert len(markdown) < 32_767
+    with pytest.raises(InvalidArgument, match=r"as Atlassian Document Format.*32,767"):
+        await create_jira_issue(cloud_ctx, "ABC", "x", markdown)
+    assert cloud_jira.writes() == []
+
+
+async def test_adf_description_near_the_limit_is_sent(cloud_ctx: ToolContext) -> None:
+    from tools.integrations.jira_markup import adf_size, markdown_to_adf
+
+    text = "word " * 6000
+    assert 30_000 < adf_size(markdown_to_adf(text)) <= 32_767
+    result = await create_jira_issue(cloud_ctx, "ABC", "x", text)
+    assert result.key

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -75,3 +77,81 @@ def test_adf_hard_breaks_and_empty_document() -> None:
     doc = markdown_to_adf("one  \ntwo")
     assert [n["type"] for n in doc["content"][0]["content"]] == ["text", "hardBreak", "text"]
     assert markdown_to_adf("") == {"type": "doc", "version": 1, "content": []}
+
+
+# -- what the enclosing block cannot hold is downgraded, never dropped ---------------------------
+
+
+def test_adf_quote_holds_no_quote_heading_rule_or_table() -> None:
+    doc = markdown_to_adf(
+        "> a\n>\n> > inner\n>\n> # title\n>\n> ---\n>\n> | t |\n> |---|\n> | 1 |\n>\n> z"
+    )
+    quote, table = doc["content"]
+    assert quote["type"] == "blockquote"
+    assert [text_of(p) for p in quote["content"]] == ["a", "inner", "title", "———", "z"]
+    assert {p["type"] for p in quote["content"]} == {"paragraph"}
+    assert quote["content"][2]["content"][0]["marks"] == [{"type": "strong"}]
+    assert table["type"] == "table"  # moved to just after the quote
+    assert text_of(table) == "t1"
+
+
+def test_adf_list_item_holds_no_heading_quote_rule_or_table() -> None:
+    doc = markdown_to_adf(
+        "1. ## step `one`\n   > said\n\n   ---\n\n   | t |\n   |---|\n   | 1 |\n2. two\n\nend"
+    )
+    assert [n["type"] for n in doc["content"]] == ["orderedList", "table", "paragraph"]
+    first, second = doc["content"][0]["content"]
+    assert [text_of(p) for p in first["content"]] == ["step one", "said", "———"]
+    step = first["content"][0]["content"]
+    assert step[0]["marks"] == [{"type": "strong"}]
+    assert step[1]["marks"] == [{"type": "code"}]  # code cannot be bold in ADF
+    assert text_of(second) == "two"
+
+
+def test_adf_table_deep_in_lists_and_quotes_moves_after_the_top_block() -> None:
+    doc = markdown_to_adf("> - a\n>   - | t |\n>     |---|\n>     | 1 |\n\nnext")
+    assert [n["type"] for n in doc["content"]] == ["blockquote", "table", "paragraph"]
+    only_table = markdown_to_adf("> | t |\n> |---|\n> | 1 |")
+    assert [n["type"] for n in only_table["content"]] == ["table"]  # no empty quote left
+    assert markdown_to_adf(">")["content"] == [
+        {"type": "blockquote", "content": [{"type": "paragraph"}]}
+    ]
+
+
+def test_adf_ordered_list_keeps_its_start() -> None:
+    doc = markdown_to_adf("3. c\n4. d")
+    assert doc["content"][0]["attrs"] == {"order": 3}
+    assert "attrs" not in markdown_to_adf("1. a")["content"][0]
+
+
+def test_wiki_quote_in_quote_is_flattened() -> None:
+    wiki = markdown_to_wiki("> a\n>\n> > b\n> > > c\n>\n> d")
+    assert wiki == "{quote}\na\n\nb\n\nc\n\nd\n{quote}"
+    assert wiki.count("{quote}") == 2
+
+
+def test_wiki_list_item_holds_no_heading_quote_rule_or_table() -> None:
+    wiki = markdown_to_wiki(
+        "- # title\n- > said\n  > again\n-\n  ---\n- a  \n  b\n\n  | t |\n  |---|\n  | x  |\n- z"
+    )
+    assert wiki == "* *title*\n* said again\n* ———\n* a\\\\ b\n* z\n\n||t||\n|x|"
+
+
+def text_of(node: dict[str, Any]) -> str:
+    return str(node.get("text", "")) + "".join(text_of(c) for c in node.get("content", []))
+
+
+def test_wiki_of_the_nested_corpus_never_nests_what_cannot_nest() -> None:
+    from tests.markdown_corpus import corpus
+    from tools.integrations.markdown_tree import parse_markdown
+
+    for sample in corpus():
+        wiki = markdown_to_wiki(sample.markdown)
+        top_quotes = [n for n in parse_markdown(sample.markdown).children if n.type == "blockquote"]
+        assert wiki.count("{quote}") <= 2 * len(top_quotes), sample.name
+        lines = wiki.split("\n")
+        for line, following in itertools.pairwise(lines):
+            if re.match(r"[*#]+ ", line):  # inside a list: nothing that ends it
+                assert not re.match(r"h[1-6]\. |----|\|", following), sample.name
+        for word in sample.words:
+            assert word in wiki, (sample.name, word)

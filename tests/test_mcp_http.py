@@ -299,3 +299,27 @@ async def test_mounted_in_a_fastapi_app_as_documented(tree: Path) -> None:
     assert read.is_error is False
     assert anonymous.status_code == 401
     assert health.json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("version", ["1999-01-01", "2025-13-99", "latest"])
+def test_an_unknown_protocol_version_is_named(url: str, version: str) -> None:
+    headers = {**ACCEPT, "authorization": f"Bearer {TOKEN}", "mcp-protocol-version": version}
+    listing = {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}
+    response = httpx.post(url, json=listing, headers=headers)
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == -32022
+    assert f"unsupported MCP-Protocol-Version {version!r}" in error["message"]
+    assert "2025-11-25" in error["message"]
+    assert error["data"] == {
+        "supported": ["2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28"],
+        "requested": version,
+    }
+
+
+def test_a_known_protocol_version_is_served(url: str) -> None:
+    headers = {**ACCEPT, "authorization": f"Bearer {TOKEN}", "mcp-protocol-version": "2025-06-18"}
+    listing = {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}
+    response = httpx.post(url, json=listing, headers=headers)
+    assert response.status_code == 200
+    assert '"tools"' in response.text

@@ -5,6 +5,7 @@ tools cannot trigger on demand: a bug, progress, a slow call cancelled by the cl
 from __future__ import annotations
 
 import base64
+import logging
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +15,7 @@ import pytest
 from mcp import Client
 from pydantic import BaseModel, Field
 
-from mcp_server import adapter
+from mcp_server import adapter, logs
 from mcp_server.options import ToolFilter
 from mcp_server.server import build_server, static_context
 from tools.context import ToolContext
@@ -76,6 +77,13 @@ async def hang(ctx: ToolContext) -> Done:
     return Done(steps=0)
 
 
+async def grumble(ctx: ToolContext) -> Done:
+    """Logs a warning while it works, as tool code does (a ``tools.*`` logger)."""
+    logging.getLogger("tools.test_grumble").warning("the index is stale; results may lag")
+    await ctx.progress(1, 1, "looked")
+    return Done(steps=1)
+
+
 async def publish(ctx: ToolContext, title: str, dry_run: bool = False) -> Echoed:
     """Publishes somewhere remote (additive, not idempotent)."""
     return Echoed(text=title, times=1)
@@ -88,6 +96,7 @@ SPECS = (
     ToolSpec(steps, title="Steps", long_running=True),
     ToolSpec(hang, title="Hang", long_running=True),
     ToolSpec(publish, title="Publish", writes=True, destructive=False, open_world=True),
+    ToolSpec(grumble, title="Grumble"),
 )
 
 
@@ -279,3 +288,125 @@ async def test_resources_go_through_the_sandbox(
             await client.read_resource(uri)
         with pytest.raises(MCPError, match="not a file:// URI"):
             await client.read_resource("https://example.com/a.txt")
+
+
+async def test_logging_capability_over_the_handshake(workspace: Path) -> None:
+    from mcp.shared.exceptions import MCPDeprecationWarning
+
+    seen: list[tuple[str, str | None, Any]] = []
+
+    async def on_log(params: types.LoggingMessageNotificationParams) -> None:
+        seen.append((params.level, params.logger, params.data))
+
+    server = build_server(
+        static_context(ToolContext.local(str(workspace))), specs=SPECS, log_gate=logs.LogGate()
+    )
+    async with Client(server, mode="legacy", logging_callback=on_log) as client:
+        assert client.server_capabilities.logging is not None
+        await client.call_tool("grumble", {})  # default level info: the warning, no progress
+        at_default = list(seen)
+        seen.clear()
+        with pytest.warns(MCPDeprecationWarning):  # the SDK client marks setLevel deprecated
+            await client.set_logging_level("debug")
+        await client.call_tool("steps", {"count": 2})
+        at_debug = list(seen)
+        seen.clear()
+        with pytest.warns(MCPDeprecationWarning):
+            await client.set_logging_level("error")
+        await client.call_tool("grumble", {})
+    assert at_default == [("warning", "tools.test_grumble", "the index is stale; results may lag")]
+    assert at_debug == [
+        ("debug", "fast-genai", "steps: 1/2 step 1"),
+        ("debug", "fast-genai", "steps: 2/2 step 2"),
+    ]
+    assert seen == []
+
+
+@pytest.mark.parametrize(("opt_in", "expected"), [(None, 0), ("warning", 1), ("debug", 2)])
+async def test_logging_on_2026_is_opted_in_per_request(
+    workspace: Path, opt_in: Any, expected: int
+) -> None:
+    seen: list[str] = []
+
+    async def on_log(params: types.LoggingMessageNotificationParams) -> None:
+        seen.append(params.level)
+
+    async with Client(
+        make_server(workspace), mode="auto", logging_callback=on_log, log_level=opt_in
+    ) as client:
+        assert client.protocol_version == "2026-07-28"
+        await client.call_tool("grumble", {})
+    assert len(seen) == expected
+
+
+class Lingering:
+    cancelled = anyio.Event()
+    unwound = anyio.Event()
+
+
+async def linger(ctx: ToolContext) -> Done:
+    """Reports progress, and keeps reporting for a while after being cancelled (a slow unwind)."""
+    await ctx.progress(1, 10, "working")
+    try:
+        await anyio.sleep_forever()
+    except anyio.get_cancelled_exc_class():
+        Lingering.cancelled.set()
+        with anyio.CancelScope(shield=True):
+            for step in range(2, 5):
+                await ctx.progress(step, 10, "still unwinding")
+                await anyio.sleep(0.01)
+        Lingering.unwound.set()
+        raise
+    return Done(steps=0)
+
+
+async def test_no_progress_after_notifications_cancelled(workspace: Path) -> None:
+    """On the wire: after the client's notifications/cancelled, nothing about that request."""
+    from mcp.shared._context_streams import create_context_streams
+    from mcp.shared.message import SessionMessage
+
+    Lingering.cancelled = anyio.Event()
+    Lingering.unwound = anyio.Event()
+    specs = (ToolSpec(linger, title="Linger", long_running=True),)
+    server = build_server(static_context(ToolContext.local(str(workspace))), specs=specs)
+    to_server, server_in = create_context_streams[SessionMessage | Exception](16)
+    server_out, from_server = create_context_streams[SessionMessage](16)
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        await to_server.send(SessionMessage(types.jsonrpc_message_adapter.validate_python(message)))
+
+    async def next_message() -> dict[str, Any]:
+        with anyio.fail_after(10):
+            item = await from_server.receive()
+        dumped: dict[str, Any] = item.message.model_dump(mode="json", by_alias=True)
+        return dumped
+
+    init = {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"},
+    }
+    async with to_server, server_in, server_out, from_server, anyio.create_task_group() as tg:
+        tg.start_soon(server.run, server_in, server_out, server.create_initialization_options())
+        await send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init})
+        assert (await next_message())["id"] == 1
+        await send({"jsonrpc": "2.0", "method": "notifications/initialized"})
+        call = {"name": "linger", "arguments": {}, "_meta": {"progressToken": "p"}}
+        await send({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": call})
+        first = await next_message()
+        assert first["method"] == "notifications/progress"
+        assert first["params"]["progress"] == 1
+        cancel = {"requestId": 2, "reason": "user stopped it"}
+        await send({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": cancel})
+        with anyio.fail_after(10):
+            await Lingering.unwound.wait()
+        await send({"jsonrpc": "2.0", "id": 3, "method": "ping"})
+        while True:
+            message = await next_message()
+            if message.get("id") == 3:
+                break
+            sent.append(message)
+        tg.cancel_scope.cancel()
+    assert Lingering.cancelled.is_set()
+    assert [m for m in sent if m.get("method") == "notifications/progress"] == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import subprocess
 import sys
 from functools import partial
@@ -382,3 +383,37 @@ async def test_cancelling_a_call_over_stdio_stops_the_tool(workspace: Path) -> N
         after = await client.call_tool("noisy", {"text": "still serving"})
     assert await marker.read_text() == "cancelled\n"
     assert after.structured_content == {"said": "still serving"}
+
+
+def test_malformed_lines_get_json_rpc_errors(workspace: Path) -> None:
+    """Each broken line is answered (-32700 / -32600), and the server goes on serving."""
+    lines = [
+        "this is {not json",
+        json.dumps({"foo": "bar"}),
+        json.dumps([1, 2]),
+        json.dumps({"jsonrpc": "2.0", "id": 7, "method": 3}),
+        json.dumps({"jsonrpc": "2.0", "id": 8, "method": "ping"}),
+    ]
+    proc = subprocess.Popen(
+        [FAST_GENAI, "mcp", "--workspace", str(workspace)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None
+    assert proc.stdout is not None
+    replies = []
+    for line in lines:
+        proc.stdin.write(line + "\n")
+        proc.stdin.flush()
+        if not select.select([proc.stdout], [], [], 30)[0]:
+            proc.kill()
+            pytest.fail(f"no answer to {line!r} (the line was dropped)")
+        replies.append(json.loads(proc.stdout.readline()))
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    codes = [(r["id"], r["error"]["code"] if "error" in r else r["result"]) for r in replies]
+    assert codes == [(None, -32700), (None, -32600), (None, -32600), (7, -32600), (8, {})]
+    assert "Parse error" in replies[0]["error"]["message"]
+    assert "Invalid Request" in replies[1]["error"]["message"]

@@ -6,12 +6,18 @@ from pathlib import Path
 from typing import Any
 
 from tools.integrations.notion_blocks import (
+    MAX_BLOCK_BYTES,
+    MAX_REQUEST_BLOCKS,
+    MAX_REQUEST_BYTES,
     MAX_TEXT,
+    MAX_URL,
     BlockNode,
     code_language,
     count_blocks,
+    json_size,
     markdown_to_blocks,
     render,
+    request_chunks,
 )
 
 DATA = Path(__file__).parent / "data" / "markdown"
@@ -130,8 +136,10 @@ def test_code_languages() -> None:
 def test_huge_code_block_continues_in_another_code_block() -> None:
     code = "x" * 250_000
     nodes = markdown_to_blocks(f"```text\n{code}\n```\n")
-    assert [n.type for n in nodes] == ["code", "code"]
-    assert [len(n.body["rich_text"]) for n in nodes] == [100, 25]
+    # a block's own JSON stays under MAX_BLOCK_BYTES so that requests stay under 500 KB
+    assert [n.type for n in nodes] == ["code", "code", "code"]
+    assert [len(n.body["rich_text"]) for n in nodes] == [49, 49, 27]
+    assert all(n.size() <= MAX_BLOCK_BYTES for n in nodes)
     assert "".join(text(n) for n in nodes) == code
 
 
@@ -140,3 +148,54 @@ def test_empty_code_block() -> None:
     assert [(n.type, n.body) for n in nodes] == [
         ("code", {"rich_text": [], "language": "plain text"})
     ]
+
+
+def test_a_link_longer_than_notion_takes_becomes_text_with_the_url() -> None:
+    long_url = "https://example.com/?q=" + "a" * 2500
+    ok_url = "https://example.com/?q=" + "b" * (MAX_URL - 23)
+    nodes = markdown_to_blocks(f"see [the report]({long_url}) and [that]({ok_url})")
+    pieces = nodes[0].body["rich_text"]
+    assert all(len(p["text"].get("link", {}).get("url", "")) <= MAX_URL for p in pieces)
+    assert pieces[1]["text"] == {"content": "the report"}
+    assert text(nodes[0]).startswith(f"see the report ({long_url}) and that")
+    assert pieces[-1]["text"]["link"] == {"url": ok_url}  # 2,000 exactly is still a link
+
+
+def rendered(chunk: list[BlockNode]) -> list[dict[str, Any]]:
+    return [render(n, with_children=True) for n in chunk]
+
+
+def blocks_in(items: list[dict[str, Any]]) -> int:
+    return sum(1 + blocks_in(b[b["type"]].get("children", [])) for b in items)
+
+
+def test_requests_carry_at_most_a_thousand_blocks() -> None:
+    # 30 items of 40 sub-items: 1,230 blocks, too many for one request even as 30 top-level ones
+    markdown = "\n".join(
+        f"- item {i}\n" + "\n".join(f"  - sub {j}" for j in range(40)) for i in range(30)
+    )
+    nodes = markdown_to_blocks(markdown)
+    chunks = list(request_chunks(nodes))
+    assert len(chunks) == 2
+    assert [blocks_in(rendered(c)) for c in chunks] == [984, 246]
+    assert all(blocks_in(rendered(c)) <= MAX_REQUEST_BLOCKS for c in chunks)
+    assert [n for c in chunks for n in c] == nodes
+
+
+def test_requests_stay_under_five_hundred_kilobytes() -> None:
+    # 60 paragraphs of 20,000 characters (é: two bytes each) are 2.4 MB
+    markdown = "\n\n".join("é" * 20_000 for _ in range(60))
+    nodes = markdown_to_blocks(markdown)
+    assert all(n.size() <= MAX_BLOCK_BYTES for n in nodes)
+    chunks = list(request_chunks(nodes))
+    sizes = [json_size({"children": rendered(c)}) for c in chunks]
+    assert len(chunks) > 4 and max(sizes) <= MAX_REQUEST_BYTES
+    assert "".join(text(n) for c in chunks for n in c) == "é" * 1_200_000
+
+
+def test_a_table_cell_with_too_many_pieces_keeps_its_text() -> None:
+    cell = " ".join(f"**b{i}** i{i}" for i in range(60))  # 120 styled pieces
+    nodes = markdown_to_blocks(f"| h |\n|---|\n| {cell} |")
+    row = nodes[0].children[1].body["cells"][0]
+    assert len(row) <= 100
+    assert "".join(p["text"]["content"] for p in row) == cell.replace("**", "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -179,6 +180,13 @@ async def test_bad_parent(n_ctx: ToolContext, parent: str) -> None:
 async def test_bad_icon(n_ctx: ToolContext) -> None:
     with pytest.raises(InvalidArgument):
         await create_notion_page(n_ctx, "0" * 32, "T", "x", icon="smile")
+    with pytest.raises(InvalidArgument, match="icon URL is 2,020 characters"):
+        await create_notion_page(n_ctx, "0" * 32, "T", "x", icon="https://e.com/" + "i" * 2006)
+
+
+async def test_a_title_beyond_notion_limits_is_refused(n_ctx: ToolContext) -> None:
+    with pytest.raises(InvalidArgument, match="title is 200,001 characters"):
+        await create_notion_page(n_ctx, "0" * 32, "t" * 200_001, "x", dry_run=True)
 
 
 async def test_a_table_in_a_list_item_and_a_long_nested_list(
@@ -194,3 +202,136 @@ async def test_a_table_in_a_list_item_and_a_long_nested_list(
     assert [(t[0], len(t[2])) for t in first[2]] == [("table", 2)]
     assert second[1] == "long"
     assert [t[1] for t in second[2]] == [f"sub {i}" for i in range(150)]
+
+
+async def test_long_links_and_big_documents_stay_within_the_request_limits(
+    n_ctx: ToolContext, notion: FakeNotion
+) -> None:
+    parent = notion.add_page()
+    long_url = "https://example.com/search?q=" + "x" * 2100
+    items = "\n".join(
+        f"- item {i}\n" + "\n".join(f"  - sub {j}" for j in range(40)) for i in range(30)
+    )
+    big = "\n\n".join("é" * 20_000 for _ in range(30))
+    markdown = f"[a long link]({long_url})\n\n{items}\n\n{big}\n"
+    result = await create_notion_page(n_ctx, parent, "Limits", markdown)
+    assert result.complete and result.blocks_written == result.blocks
+    tree = notion.tree(result.page_id or "")
+    assert tree[0] == ("paragraph", f"a long link ({long_url})", [])
+    assert [t[1] for t in tree[1:31]] == [f"item {i}" for i in range(30)]
+    assert all([c[1] for c in t[2]] == [f"sub {j}" for j in range(40)] for t in tree[1:31])
+    assert "".join(t[1] for t in tree[31:]) == "é" * 600_000
+    assert count_tree(tree) == result.blocks
+    assert len(notion.writes()) > 3  # the fake refuses >1,000 blocks or >500 KB in one request
+
+
+def count_tree(tree: list[tuple[str, str, list[Any]]]) -> int:
+    return sum(1 + count_tree(children) for _, _, children in tree)
+
+
+async def test_a_page_that_cannot_be_completed_says_what_was_written(
+    n_ctx: ToolContext, notion: FakeNotion
+) -> None:
+    parent = notion.add_page()
+    notion.appends_left = 1
+    markdown = "\n\n".join(f"Paragraph {i}." for i in range(350))
+    result = await create_notion_page(n_ctx, parent, "Half", markdown)
+    assert not result.complete
+    assert result.blocks == 350 and result.blocks_written == 200
+    assert result.page_id and result.url
+    assert result.error and "Notion" in result.error
+    assert "holds only 200 of 350 blocks" in result.notes[0]
+    assert len(notion.tree(result.page_id)) == 200
+    again = await create_notion_page(n_ctx, parent, "Half", markdown)
+    assert again.deduplicated and not again.complete  # no second half-written page
+    assert len(notion.pages()) == 1
+
+
+@pytest.fixture
+def two_sources(notion: FakeNotion) -> tuple[str, str, str]:
+    database, tasks = notion.add_database(title_property="Task name")
+    notion.source_info[tasks]["name"] = "Tasks"
+    bugs = notion.add_data_source(database, "Bugs", title_property="Bug")
+    return database, tasks, bugs
+
+
+async def test_a_database_with_several_data_sources_needs_one_named(
+    n_ctx: ToolContext, notion: FakeNotion, two_sources: tuple[str, str, str]
+) -> None:
+    database, tasks, bugs = two_sources
+    with pytest.raises(InvalidArgument, match="has 2 data sources") as caught:
+        await create_notion_page(n_ctx, database, "Crash", "x")
+    assert f"'Tasks' ({tasks})" in str(caught.value) and f"'Bugs' ({bugs})" in str(caught.value)
+    assert "data_source" in str(caught.value.hint)
+    with pytest.raises(InvalidArgument, match="none is 'Features'"):
+        await create_notion_page(n_ctx, database, "Crash", "x", data_source="Features")
+    assert notion.writes() == []
+
+
+async def test_data_source_by_name_or_id(
+    n_ctx: ToolContext, notion: FakeNotion, two_sources: tuple[str, str, str]
+) -> None:
+    database, tasks, bugs = two_sources
+    by_name = await create_notion_page(n_ctx, database, "Crash", "boom", data_source="bugs")
+    page = notion.nodes[by_name.page_id or ""]
+    assert page.body["parent"] == {"type": "data_source_id", "data_source_id": bugs}
+    assert list(page.body["properties"]) == ["Bug"]
+    assert by_name.parent_type == "database"
+    by_id = await create_notion_page(
+        n_ctx, database, "Plan", "", data_source=tasks.replace("-", "").upper()
+    )
+    assert notion.nodes[by_id.page_id or ""].body["parent"]["data_source_id"] == tasks
+
+
+@pytest.mark.parametrize("form", ["raw", "dashed", "collection"])
+async def test_a_data_source_is_a_parent(
+    n_ctx: ToolContext, notion: FakeNotion, two_sources: tuple[str, str, str], form: str
+) -> None:
+    _, _, bugs = two_sources
+    parent = {"raw": bugs.replace("-", ""), "dashed": bugs, "collection": f"collection://{bugs}"}
+    result = await create_notion_page(n_ctx, parent[form], "Crash", "boom")
+    assert result.parent_type == "data_source"
+    page = notion.nodes[result.page_id or ""]
+    assert page.body["parent"] == {"type": "data_source_id", "data_source_id": bugs}
+    assert list(page.body["properties"]) == ["Bug"]
+
+
+async def test_data_source_that_does_not_match_the_parent_is_refused(
+    n_ctx: ToolContext, notion: FakeNotion, two_sources: tuple[str, str, str]
+) -> None:
+    _, _, bugs = two_sources
+    with pytest.raises(InvalidArgument, match="not 'Tasks'"):
+        await create_notion_page(n_ctx, f"collection://{bugs}", "x", "", data_source="Tasks")
+    with pytest.raises(InvalidArgument, match="is a page"):
+        await create_notion_page(n_ctx, notion.add_page(), "x", "", data_source="Tasks")
+    assert notion.writes() == []
+
+
+async def test_dry_run_names_the_data_source(n_ctx: ToolContext, notion: FakeNotion) -> None:
+    url = "https://www.notion.so/acme/" + "a" * 32 + "?v=" + "b" * 32
+    result = await create_notion_page(n_ctx, url, "T", "", data_source="Bugs", dry_run=True)
+    assert result.request is not None
+    parent = result.request["json"]["parent"]
+    assert parent["data_source_id"].startswith("<data source 'Bugs' of database")
+    source = await create_notion_page(n_ctx, "collection://" + "c" * 32, "T", "", dry_run=True)
+    assert source.request is not None
+    assert source.request["json"]["parent"]["data_source_id"] == notion_dashed("c" * 32)
+    assert notion.requests == []
+
+
+def notion_dashed(raw: str) -> str:
+    return f"{raw[:8]}-{raw[8:12]}-{raw[12:16]}-{raw[16:20]}-{raw[20:]}"
+
+
+def test_the_cli_says_when_a_page_is_incomplete() -> None:
+    from rich.console import Console
+
+    from cli.views import notion_page
+    from tools.integrations.notion_page import NotionPageResult
+
+    console = Console(record=True, width=120)
+    result = NotionPageResult(
+        parent_id="p", blocks=350, blocks_written=200, complete=False, error="boom", url="u"
+    )
+    notion_page(console, result)
+    assert "wrote only 200 of 350 blocks: boom" in console.export_text()

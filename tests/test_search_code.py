@@ -117,7 +117,8 @@ async def test_non_utf8_file(workspace: Path, ctx: ToolContext) -> None:
 async def test_non_utf8_file_name(workspace: Path, ctx: ToolContext) -> None:
     (workspace / os.fsdecode(b"caf\xe9.txt")).write_text("needle\n")
     (hit,) = (await search_code(ctx, "needle")).hits
-    assert (hit.path, hit.line) == ("caf\ufffd.txt", 1)
+    assert (hit.path, hit.line) == ("caf\\xe9.txt", 1)  # the one escaped form, taken back:
+    assert (await search_code(ctx, "needle", path=hit.path)).hits == [hit]
 
 
 async def test_long_line_is_cut_around_the_match(workspace: Path, ctx: ToolContext) -> None:

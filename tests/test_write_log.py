@@ -65,3 +65,29 @@ async def test_a_zero_window_always_writes(workspace: Path) -> None:
     await write_once(ctx, "t", {"a": 1}, perform, Made)
     again = await write_once(ctx, "t", {"a": 1}, perform, Made)
     assert again.serial == 2 and not again.deduplicated
+
+
+async def test_create_file_records_executed_writes_without_deduplicating(workspace: Path) -> None:
+    from tools.files.create_file import create_file
+
+    ctx = ToolContext.local(str(workspace), settings=ToolSettings(write_dedupe_seconds=60))
+    log = write_log_for(ctx)
+    arguments = {"path": "notes/a.md", "content": "one\n", "overwrite": True}
+    key = write_key("create_file", arguments, None)
+
+    await create_file(ctx, "notes/a.md", "one\n", overwrite=True, dry_run=True)
+    assert await log.find("create_file", key, within_seconds=60) is None  # a dry run is not
+    first = await create_file(ctx, "notes/a.md", "one\n", overwrite=True)
+    record = await log.find("create_file", key, within_seconds=60)
+    assert record is not None and record.result == first.model_dump(mode="json")
+    assert record.result["created"] is True and record.result["path"] == "notes/a.md"
+
+    (workspace / "notes" / "a.md").unlink()  # the same call again must write, not replay
+    again = await create_file(ctx, "notes/a.md", "one\n", overwrite=True)
+    assert again.created and (workspace / "notes" / "a.md").read_text() == "one\n"
+    import sqlite3
+
+    assert isinstance(log, SqliteWriteLog)
+    with sqlite3.connect(log.path) as db:
+        rows = db.execute("SELECT key FROM writes WHERE tool = 'create_file'").fetchall()
+    assert rows == [(key,), (key,)]  # two executed writes, two records

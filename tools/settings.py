@@ -80,6 +80,10 @@ class ToolSettings(AppSettings):
         default=False,
         description="Let tools read and list secret-looking files (.env, keys, .netrc).",
     )
+    allow_git_writes: bool = Field(
+        default=False,
+        description="Let create_file write under .git/ (hooks there run on the next commit).",
+    )
     max_read_bytes: int = Field(
         default=2_000_000, ge=1, description="Largest file read_file returns whole, in bytes."
     )
@@ -111,6 +115,11 @@ class ToolSettings(AppSettings):
         "returns the earlier result instead of writing twice.",
     )
     http_timeout: float = Field(default=30.0, gt=0, description="Timeout of calls to services.")
+    search_timeout: float = Field(
+        default=120.0,
+        gt=0,
+        description="Longest a search_code call may run; ripgrep is then stopped and killed.",
+    )
     upstream_attempts: int = Field(
         default=4,
         ge=1,

@@ -3,17 +3,28 @@
 A path is resolved against the workspace root (relative, or absolute but inside), symlinks
 included, and refused when the result leaves the root. Secret-looking files are refused unless
 the operator allows them.
+
+That check is by name; the open is not. The workspace holds a descriptor of its root, and every
+read and write goes through it (:mod:`tools.beneath`): the resolved path is opened beneath the
+root descriptor without following any symlink, and the opened descriptor is checked (a regular
+file, or a directory) before anything is read. A directory swapped for a symlink between the
+check and the open makes the open fail; it never reaches outside.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
 import posixpath
 import re
-from dataclasses import dataclass
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from tools import beneath
 from tools.errors import InvalidArgument, NotFound, PathOutsideWorkspace, SecretFileRefused
 
 MAX_PATH_CHARS = 4096
@@ -41,11 +52,30 @@ SECRET_PATTERNS: tuple[str, ...] = (
     ".pypirc",
     ".git-credentials",
     "credentials.json",
+    "*.kdbx",
+    ".s3cfg",
+    ".boto",
+    "application_default_credentials.json",
 )
 """File names that look like secrets (matched case-insensitively against the last component)."""
 
-SECRET_PATHS: tuple[str, ...] = (".git/config", ".aws/credentials", ".docker/config.json")
+SECRET_PATHS: tuple[str, ...] = (
+    ".git/config",
+    ".aws/credentials",
+    ".aws/config",
+    ".docker/config.json",
+    ".kube/config",
+    ".azure/accesstokens.json",
+    ".config/gcloud/credentials.db",
+    ".config/gcloud/access_tokens.db",
+)
 """Paths inside the workspace that hold credentials."""
+
+SECRET_PATH_GLOBS: tuple[str, ...] = (".git/modules/**/config",)
+"""Credential paths with a wildcard part: submodules keep their own git config (remote URLs
+with tokens). Matched at any depth, like :data:`SECRET_PATHS`."""
+
+_SECRET_GLOB = re.compile(r"(?:^|/)\.git/modules/.+/config$")
 
 
 _SECRET_NAME = re.compile("|".join(fnmatch.translate(pattern) for pattern in SECRET_PATTERNS))
@@ -61,7 +91,30 @@ def is_secret_path(relative: str) -> bool:
     name = text.rpartition("/")[2]
     if _SECRET_NAME.match(name):
         return True
-    return text in SECRET_PATHS or text.endswith(_SECRET_PATH_SUFFIXES)
+    return (
+        text in SECRET_PATHS
+        or text.endswith(_SECRET_PATH_SUFFIXES)
+        or ("modules/" in text and _SECRET_GLOB.search(text) is not None)
+    )
+
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_ESCAPED = re.compile(r"\\x([89a-fA-F][0-9a-fA-F])")
+
+
+def shown_name(path: str) -> str:
+    """A path as tools show it: a byte that is not UTF-8 (a surrogate from ``os.fsdecode``)
+    becomes the four characters ``\\xHH``, so ``caf\\xe9.txt`` names the Latin-1 file name
+    ``caf\xe9.txt``. Every other name is shown as it is. :meth:`Workspace.resolve` takes this
+    form back."""
+    if path.isascii() or not _SURROGATE.search(path):
+        return path
+    return _SURROGATE.sub(lambda match: f"\\x{ord(match.group()) - 0xDC00:02x}", path)
+
+
+def _unescaped(path: str) -> str:
+    """The real name (surrogates) of a path given in the :func:`shown_name` form."""
+    return _ESCAPED.sub(lambda match: chr(0xDC00 + int(match.group(1), 16)), path)
 
 
 def _exists(resolved: Path, original: str) -> bool:
@@ -78,6 +131,17 @@ class Workspace:
     root: Path
     allow_secrets: bool = False
     name: str = "default"
+    fd: int = field(init=False, repr=False, compare=False)
+    """A descriptor of the root directory, opened once: every file is opened beneath it."""
+
+    def __post_init__(self) -> None:
+        fd = os.open(self.root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | os.O_CLOEXEC)
+        object.__setattr__(self, "fd", fd)
+        weakref.finalize(self, os.close, fd)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """A copy in another process opens its own root descriptor."""
+        return (type(self), (self.root, self.allow_secrets, self.name))
 
     @classmethod
     def open(
@@ -100,6 +164,12 @@ class Workspace:
         """
         candidate = self._candidate(path)
         resolved = self._resolve_inside(candidate, path)
+        if "\\x" in path and not os.path.lexists(resolved):  # an escaped undecodable name
+            real = _unescaped(path)
+            if real != path:
+                escaped = self._resolve_inside(self._candidate(real), path)
+                if os.path.lexists(escaped):
+                    resolved = escaped
         if must_exist and not _exists(resolved, path):
             raise NotFound(f"{path!r} does not exist in the workspace")
         if (
@@ -112,6 +182,33 @@ class Workspace:
                 hint="the operator can allow it with FAST_GENAI_ALLOW_SECRET_FILES=true",
             )
         return resolved
+
+    def open_file(self, relative: str) -> beneath.Opened:
+        """Open a resolved workspace-relative path for reading: a regular file only (FIFOs,
+        sockets, devices and directories refused before any read, never blocking). The caller
+        closes ``.fd``; :meth:`opened` does it for you."""
+        return beneath.open_regular(self.fd, relative)
+
+    @contextlib.contextmanager
+    def opened(self, relative: str) -> Iterator[beneath.Opened]:
+        handle = self.open_file(relative)
+        try:
+            yield handle
+        finally:
+            os.close(handle.fd)
+
+    def read_bytes(self, relative: str, limit: int) -> bytes:
+        """Up to ``limit`` bytes of a regular file, opened as :meth:`open_file` does."""
+        with self.opened(relative) as handle:
+            return handle.read(limit)
+
+    def lstat(self, relative: str) -> os.stat_result | None:
+        """What is at ``relative`` (not following a final symlink), or ``None``."""
+        return beneath.lstat_beneath(self.fd, relative)
+
+    def write(self, relative: str, data: bytes, *, overwrite: bool) -> bool:
+        """Write a file atomically beneath the root descriptor; whether it is new."""
+        return beneath.write_beneath(self.fd, relative, data, overwrite=overwrite)
 
     def relative(self, path: Path) -> str:
         """The workspace-relative POSIX form of an absolute path inside the root."""

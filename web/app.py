@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 
 from tools.settings import ToolSettings
 from tools.spec import ToolSpec
@@ -17,9 +18,9 @@ from web.errors import install_error_handlers
 from web.limits import close_rate_limiter
 from web.middleware import BodyLimit, RequestLog
 from web.page import install_page
-from web.runs.active import RunRegistry
 from web.settings import WebSettings
 from web.state import WebState
+from web.telemetry import install_telemetry
 from web.workspaces import Workspaces
 
 log = logging.getLogger("fast_genai.web")
@@ -54,14 +55,13 @@ def create_app(
     state = WebState(
         settings=settings,
         tool_settings=tool_settings,
-        db=Database.connect(settings.database_url),
+        db=Database.connect(settings.database_url, pool=settings.pool()),
         workspaces=Workspaces.open(
             settings.workspaces,
             settings.workspace_readers,
             allow_secrets=tool_settings.allow_secret_files,
         ),
         tools={spec.name: spec for spec in tools},
-        runs=RunRegistry(),
         agent=agent,
     )
     for problem in state.workspaces.problems:
@@ -69,17 +69,25 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with mcp.lifespan():
-            yield
-        await state.runs.drain()
-        await close_rate_limiter(state)
-        await state.db.close()
+        from web.runs import engine
 
-    app = FastAPI(
+        engine.launch(state)  # recovers this executor's unfinished runs
+        try:
+            async with mcp.lifespan():
+                yield
+        finally:
+            engine.shutdown()
+            await close_rate_limiter(state)
+            await state.db.close()
+
+    # FastAPIOffline: Swagger UI (/docs) and ReDoc (/redoc) from assets bundled in the package,
+    # served under /static-offline-docs, instead of a CDN (blank pages offline)
+    app = FastAPIOffline(
         title="fast-genai",
         summary="A Gemini-backed agent with typed code and integration tools.",
         version="0.1.0",
         docs_url="/docs",
+        redoc_url="/redoc",
         openapi_url=f"{API}/openapi.json",
         lifespan=lifespan,
     )
@@ -120,4 +128,5 @@ def create_app(
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLog)
+    install_telemetry(app, settings)  # off unless OTEL_EXPORTER_OTLP_ENDPOINT / FAST_GENAI_METRICS
     return app

@@ -55,7 +55,8 @@ class Database:
             yield session
 
     @classmethod
-    def connect(cls, url: str) -> Database:
+    def connect(cls, url: str, *, pool: dict[str, float] | None = None) -> Database:
+        """An engine on ``url``; ``pool`` sizes a PostgreSQL pool (``WebSettings.pool``)."""
         options: dict[str, Any] = {}
         if url.startswith("sqlite"):
             options["connect_args"] = {"check_same_thread": False, "timeout": 30}
@@ -63,6 +64,7 @@ class Database:
                 options["poolclass"] = StaticPool
         else:
             options["pool_pre_ping"] = True
+            options.update(pool or {})
         engine = create_async_engine(url, **options)
         if url.startswith("sqlite"):
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

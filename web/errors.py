@@ -1,7 +1,9 @@
 """The one place errors become JSON: ``{"error": {"code", "message", "hint"}}``.
 
 Routes raise ``ToolError`` subclasses (the tools' own tree) for expected failures; fastapi-users'
-``HTTPException``s and request validation errors are answered in the same shape.
+``HTTPException``s and request validation errors are answered in the same shape, and a database
+that cannot be reached or written (down, full disk, pool exhausted) is 503
+``database_unavailable`` on every route.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import math
 from http import HTTPStatus
 from typing import Any
 
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -76,7 +79,28 @@ def _status_code_name(status: int) -> str:
         return "error"
 
 
+DATABASE_DOWN: tuple[type[Exception], ...] = (
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+    sqlalchemy.exc.TimeoutError,  # no free connection in the pool within pool_timeout
+    ConnectionError,  # asyncpg connecting to a server that is down
+)
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(
+        503,
+        "database_unavailable",
+        "the database cannot be reached or written right now; nothing was stored",
+        hint="try again shortly",
+        headers={"Retry-After": "5"},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    for kind in DATABASE_DOWN:
+        app.add_exception_handler(kind, _database_unavailable)
     app.add_exception_handler(ToolError, _tool_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

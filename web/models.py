@@ -77,6 +77,10 @@ class Conversation(SQLModel, table=True):
     title: str = Field(default="New conversation", max_length=200)
     workspace: str = Field(max_length=100)
     status: str = Field(default="idle", max_length=20)
+    """How the last turn ended (idle, needs_approval, failed, cancelled); a turn in progress is
+    ``active_run``, whose status the run engine keeps."""
+    active_run: str | None = Field(default=None, max_length=100)
+    """The id of the durable workflow running this conversation's turn, while one runs."""
     error: str | None = Field(default=None, sa_type=Text)
     options: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     """A run's options (auto_approve, dry_run), kept for its continuation."""

@@ -111,10 +111,45 @@ class WebSettings(AppSettings):
         description="Where rate-limit counters live: memory:// (one process) or "
         "redis://HOST:PORT/DB (shared by several server instances).",
     )
+    executor_id: str | None = Field(
+        default=None,
+        description="This instance's id for the run engine (DBOS): a restarted instance resumes "
+        "the runs of its id. Default: the host name and port (`serve`), else the host name.",
+    )
+    db_pool_size: int = Field(
+        default=20, ge=1, description="Connections kept open to a PostgreSQL database."
+    )
+    db_max_overflow: int = Field(
+        default=80, ge=0, description="Extra PostgreSQL connections opened under load."
+    )
+    db_pool_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a request waits for a free connection."
+    )
     daily_token_quota: int = Field(
         default=0,
         ge=0,
         description="Model tokens (input + output) one user may use per UTC day; 0 = unlimited.",
+    )
+    # telemetry (web/telemetry): off unless set; nothing is imported while off
+    otlp_endpoint: str | None = Field(
+        default=None,
+        validation_alias=env("OTEL_EXPORTER_OTLP_ENDPOINT", "otlp_endpoint"),
+        description="OTLP/HTTP collector base URL (e.g. http://127.0.0.1:4318): when set, traces "
+        "of requests, runs, model requests and tool calls are exported there.",
+    )
+    telemetry_content: bool = Field(
+        default=False,
+        description="Include prompts, answers and tool arguments and results in traces "
+        "(default: only names, timings, token counts and errors).",
+    )
+    metrics: bool = Field(
+        default=False,
+        description="Serve Prometheus metrics at /metrics (requests, runs, tool calls, tokens, "
+        "active streams).",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token /metrics requires; unset: only loopback clients may scrape it.",
     )
 
     @field_validator("database_url", mode="after")
@@ -157,6 +192,14 @@ class WebSettings(AppSettings):
                 f"not a rate-limit storage: {value!r} (use memory:// or redis://HOST:PORT/DB)"
             )
         return value
+
+    def pool(self) -> dict[str, float]:
+        """Connection-pool options of a PostgreSQL engine."""
+        return {
+            "pool_size": self.db_pool_size,
+            "max_overflow": self.db_max_overflow,
+            "pool_timeout": self.db_pool_timeout,
+        }
 
     def resolved_secret(self, data_dir: Path | None = None) -> str:
         """The secret key: the setting, or the persisted generated one (created if missing)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -13,9 +13,6 @@ from web.db import Database
 from web.settings import WebSettings
 from web.workspaces import Workspaces
 
-if TYPE_CHECKING:
-    from web.runs.active import RunRegistry
-
 
 @dataclass
 class WebState:
@@ -24,7 +21,6 @@ class WebState:
     db: Database
     workspaces: Workspaces
     tools: dict[str, ToolSpec]
-    runs: RunRegistry
     agent: Any = None
     """The pydantic-ai agent for chat and runs; built on first use when ``None``."""
     agent_problem: str | None = None

@@ -3,14 +3,16 @@
 
 It checks what Notion checks on writes: the bearer token, the ``Notion-Version`` header, an
 existing parent, the title property of a data source, at most 100 blocks per children array, at
-most one level of nested children per request, text pieces of at most 2,000 characters and
-rich-text arrays of at most 100 pieces, tables with rows of the right width. Pages and blocks are
+most one level of nested children per request, at most 1,000 blocks and 500 KB per request, text
+pieces and link URLs of at most 2,000 characters and rich-text arrays of at most 100 pieces,
+tables with rows of the right width. Pages and blocks are
 stored as a tree, so tests can read back exactly what a client built (``tree``).
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,7 +51,12 @@ class FakeNotion(FakeService):
         self.nodes: dict[str, Node] = {}
         self.databases: dict[str, list[str]] = {}
         self.data_sources: dict[str, dict[str, Any]] = {}
+        """Each data source's properties (its schema)."""
+        self.source_info: dict[str, dict[str, str]] = {}
+        """Each data source's name and database."""
         self._ids = itertools.count(1)
+        self.appends_left: int | None = None
+        """When set, appends beyond this many fail with a 500 (a page left half-written)."""
         self.route("GET", r"/v1/users/me", self.get_me)
         self.route("POST", r"/v1/pages", self.create_page)
         self.route("GET", rf"/v1/pages/{_ID}", self.get_page)
@@ -71,13 +78,20 @@ class FakeNotion(FakeService):
         return page_id
 
     def add_database(self, title_property: str = "Task name") -> tuple[str, str]:
-        database_id, source_id = self.new_id(), self.new_id()
-        self.databases[database_id] = [source_id]
+        database_id = self.new_id()
+        self.databases[database_id] = []
+        return database_id, self.add_data_source(database_id, "Source", title_property)
+
+    def add_data_source(self, database_id: str, name: str, title_property: str = "Name") -> str:
+        """Another data source (2025-09-03: a database holds one or more) with its own schema."""
+        source_id = self.new_id()
+        self.databases[database_id].append(source_id)
         self.data_sources[source_id] = {
             "Status": {"id": "s1", "name": "Status", "type": "status"},
             title_property: {"id": "title", "name": title_property, "type": "title"},
         }
-        return database_id, source_id
+        self.source_info[source_id] = {"name": name, "database_id": database_id}
+        return source_id
 
     def pages(self) -> list[Node]:
         return [n for n in self.nodes.values() if n.type == "page" and "properties" in n.body]
@@ -113,6 +127,27 @@ class FakeNotion(FakeService):
             if len(content) > 2000:
                 size = len(content)
                 return f"{where}[{i}].text.content.length should be ≤ `2000`, instead was `{size}`."
+            url = (item.get("text", {}).get("link") or {}).get("url", "")
+            if len(url) > 2000:
+                size = len(url)
+                return (
+                    f"{where}[{i}].text.link.url.length should be ≤ `2000`, instead was `{size}`."
+                )
+        return None
+
+    def _check_payload(self, body: Any) -> str | None:
+        """Notion's payload limits: 1,000 block elements and 500 KB per request."""
+        size = len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+        if size > 500_000:
+            return f"Request body too large: {size} bytes, the limit is 500000."
+
+        def count(blocks: Any) -> int:
+            if not isinstance(blocks, list):
+                return 0
+            return sum(1 + count((b.get(b.get("type")) or {}).get("children")) for b in blocks)
+
+        if (blocks := count(body.get("children"))) > 1000:
+            return f"body.children has {blocks} block elements; the limit is 1000."
         return None
 
     def _check_blocks(self, blocks: Any, where: str, depth: int) -> str | None:
@@ -215,7 +250,7 @@ class FakeNotion(FakeService):
             ):
                 return error(400, "validation_error", problem)
         children = body.get("children", [])
-        if problem := self._check_blocks(children, "body.children", 0):
+        if problem := self._check_payload(body) or self._check_blocks(children, "body.children", 0):
             return error(400, "validation_error", problem)
         page = Node(
             self.new_id(),
@@ -261,7 +296,7 @@ class FakeNotion(FakeService):
             {
                 "object": "database",
                 "id": database_id,
-                "data_sources": [{"id": s, "name": "Source"} for s in sources],
+                "data_sources": [{"id": s, "name": self.source_info[s]["name"]} for s in sources],
             },
         )
 
@@ -272,7 +307,18 @@ class FakeNotion(FakeService):
             return error(
                 404, "object_not_found", f"Could not find data_source with ID: {source_id}."
             )
-        return json_response(200, {"object": "data_source", "id": source_id, "properties": source})
+        info = self.source_info[source_id]
+        name = info["name"]
+        return json_response(
+            200,
+            {
+                "object": "data_source",
+                "id": source_id,
+                "title": [{"type": "text", "text": {"content": name}, "plain_text": name}],
+                "parent": {"type": "database_id", "database_id": info["database_id"]},
+                "properties": source,
+            },
+        )
 
     def append(self, record: Recorded, oid: str) -> Response:
         block_id = dashed(oid)
@@ -280,7 +326,11 @@ class FakeNotion(FakeService):
             return error(404, "object_not_found", f"Could not find block with ID: {block_id}.")
         body = record.json if isinstance(record.json, dict) else {}
         children = body.get("children")
-        if problem := self._check_blocks(children, "body.children", 0):
+        if self.appends_left is not None:
+            if self.appends_left <= 0:
+                return error(500, "internal_server_error", "Unexpected error.")
+            self.appends_left -= 1
+        if problem := self._check_payload(body) or self._check_blocks(children, "body.children", 0):
             return error(400, "validation_error", problem)
         created = self._store(block_id, children)
         return json_response(

@@ -14,11 +14,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from agent.build import build_agent
 from agent.settings import AgentSettings
 from tests.web.scripted_model import scripted_model
 from web.app import create_app
 from web.migrate import upgrade
+from web.runs.durable import build_durable_agent
 from web.settings import WebSettings, normalise_database_url
 
 PG_ENV = "FAST_GENAI_TEST_DATABASE_URL"
@@ -37,6 +37,7 @@ def _reset_postgres(url: str) -> None:
         try:
             async with engine.begin() as connection:
                 await connection.execute(text("DROP SCHEMA public CASCADE"))
+                await connection.execute(text("DROP SCHEMA IF EXISTS dbos CASCADE"))  # runs
                 await connection.execute(text("CREATE SCHEMA public"))
         finally:
             await engine.dispose()
@@ -71,17 +72,19 @@ def web_settings(database_url: str, workspace: Path) -> WebSettings:
 def app(web_settings: WebSettings) -> FastAPI:
     from tools.registry import TOOLS
 
-    agent = build_agent(AgentSettings(), model=scripted_model(), tools=TOOLS)
+    agent = build_durable_agent(AgentSettings(), model=scripted_model(), tools=TOOLS)
     return create_app(web_settings, tools=TOOLS, agent=agent)
 
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of the app with its lifespan running (the run engine is launched in it)."""
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://test") as http,
+    ):
         yield http
-    await app.state.web.runs.drain()
-    await app.state.web.db.close()
 
 
 @dataclass

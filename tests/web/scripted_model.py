@@ -4,6 +4,7 @@
 - ``read PATH``   -> calls ``read_file(path=PATH)``
 - ``slow N``      -> streams N words, 50 ms apart (for stop and disconnect tests)
 - ``fail``        -> the model raises an error after a first word
+- ``ghost``       -> keeps calling a tool that does not exist (until the retries run out)
 - anything else   -> answers ``You said: <text>`` in a few chunks
 After a tool result it answers ``<tool> returned: <content>`` (or ``denied: <message>``).
 """
@@ -31,6 +32,8 @@ from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls
 def _decide(messages: list[ModelMessage]) -> tuple[str, list[str] | ToolCallPart]:
     last = messages[-1]
     assert isinstance(last, ModelRequest)
+    if _asked(messages) == "ghost":
+        return "call", ToolCallPart("no_such_tool", {})
     has_prompt = any(isinstance(part, UserPromptPart) for part in last.parts)
     for part in [] if has_prompt else last.parts:
         if isinstance(part, ToolReturnPart):
@@ -54,6 +57,16 @@ def _decide(messages: list[ModelMessage]) -> tuple[str, list[str] | ToolCallPart
     if words[:1] == ["fail"]:
         return "fail", ["partial "]
     return "text", ["You said: ", prompt]
+
+
+def _asked(messages: list[ModelMessage]) -> str:
+    """The latest user prompt of the conversation."""
+    for message in reversed(messages):
+        if isinstance(message, ModelRequest):
+            for part in message.parts:
+                if isinstance(part, UserPromptPart) and isinstance(part.content, str):
+                    return part.content
+    return ""
 
 
 async def _respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:

@@ -15,14 +15,14 @@ import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
 
-from agent.build import build_agent
 from agent.settings import AgentSettings
 from tests.web.conftest import Person, register, user_message
 from tests.web.scripted_model import scripted_model
 from tools.registry import TOOLS
 from web.app import create_app
-from web.limits import close_rate_limiter, tokens_today
+from web.limits import tokens_today
 from web.models import Usage
+from web.runs.durable import build_durable_agent
 from web.settings import WebSettings
 
 pytestmark = pytest.mark.anyio
@@ -42,15 +42,13 @@ def require_redis(url: str = REDIS_URL) -> None:
 
 
 async def _serve(settings: WebSettings) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI]]:
-    agent = build_agent(AgentSettings(), model=scripted_model(), tools=TOOLS)
+    agent = build_durable_agent(AgentSettings(), model=scripted_model(), tools=TOOLS)
     app = create_app(settings, tools=TOOLS, agent=agent)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test"
-    ) as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client,
+    ):
         yield client, app
-    await app.state.web.runs.drain()
-    await close_rate_limiter(app.state.web)
-    await app.state.web.db.close()
 
 
 async def _run(client: httpx.AsyncClient, person: Person, text: str = "hello") -> httpx.Response:

@@ -350,29 +350,39 @@ async def test_shared_credentials_only_for_services_a_user_did_not_store(
 
 
 def _github_writer() -> Any:
-    """A model that asks for one GitHub file, then says what the tool returned."""
+    """A model that asks for one GitHub file, then says what the tool returned (runs stream
+    their model requests on the server, so it streams too)."""
     from pydantic_ai.messages import ModelMessage, ModelResponse, TextPart, ToolCallPart
-    from pydantic_ai.models.function import AgentInfo, FunctionModel
+    from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls, FunctionModel
 
     def respond(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         if len(messages) == 1:
             return ModelResponse(parts=[ToolCallPart("create_github_file", ARGS)])
         return ModelResponse(parts=[TextPart("done")])
 
-    return FunctionModel(respond, model_name="github-writer")
+    async def stream(
+        messages: list[ModelMessage], info: AgentInfo
+    ) -> AsyncIterator[str | DeltaToolCalls]:
+        if len(messages) == 1:
+            yield {0: DeltaToolCall("create_github_file", json.dumps(ARGS), tool_call_id="c1")}
+        else:
+            yield "done"
+
+    return FunctionModel(respond, stream_function=stream, model_name="github-writer")
 
 
 async def test_runs_use_the_callers_own_token(
     web_settings: WebSettings, tool_settings: ToolSettings, github: FakeGitHub
 ) -> None:
-    from agent.build import build_agent
     from agent.settings import AgentSettings
+    from web.runs.durable import build_durable_agent
 
-    agent = build_agent(AgentSettings(), model=_github_writer(), tools=TOOLS)
+    agent = build_durable_agent(AgentSettings(), model=_github_writer(), tools=TOOLS)
     app = create_app(web_settings, tool_settings=tool_settings, tools=TOOLS, agent=agent)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test"
-    ) as api:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as api,
+    ):
         alice = await register(api, "alice@example.org")
         bob = await register(api, "bob@example.org")
         await api.put(
@@ -389,7 +399,7 @@ async def test_runs_use_the_callers_own_token(
         assert refused.status_code == 200, refused.text
         assert "integrations/github" in json.dumps(refused.json()["tool_calls"])
         assert len(github.writes()) == 1
-    await app.state.web.db.close()
+        assert_no_secret_in_run_engine(web_settings, tool_settings, ALICE_TOKEN)
 
 
 async def test_mcp_principal_carries_the_users_credentials(
@@ -416,9 +426,9 @@ async def test_chat_uses_the_callers_own_token(
     from pydantic_ai.messages import ModelMessage
     from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls, FunctionModel
 
-    from agent.build import build_agent
     from agent.settings import AgentSettings
     from tests.web.conftest import sse_chunks, user_message
+    from web.runs.durable import build_durable_agent
 
     async def stream(
         messages: list[ModelMessage], info: AgentInfo
@@ -430,7 +440,7 @@ async def test_chat_uses_the_callers_own_token(
             yield "finished"  # the tool's result (or error) is in the stream already
 
     model = FunctionModel(stream_function=stream, model_name="github-writer")
-    agent = build_agent(AgentSettings(), model=model, tools=TOOLS)
+    agent = build_durable_agent(AgentSettings(), model=model, tools=TOOLS)
     app = create_app(web_settings, tool_settings=tool_settings, tools=TOOLS, agent=agent)
 
     async def converse(person: Person) -> str:
@@ -456,9 +466,10 @@ async def test_chat_uses_the_callers_own_token(
         assert second.status_code == 200, second.text
         return second.text
 
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test"
-    ) as api:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as api,
+    ):
         alice = await register(api, "alice@example.org")
         bob = await register(api, "bob@example.org")
         await api.put(
@@ -472,5 +483,43 @@ async def test_chat_uses_the_callers_own_token(
         assert "integrations/github" in refused
         assert len(github.writes()) == 1
         assert ALICE_TOKEN not in answered + refused
-    await app.state.web.runs.drain()
-    await app.state.web.db.close()
+        assert_no_secret_in_run_engine(web_settings, tool_settings, ALICE_TOKEN)
+
+
+def assert_no_secret_in_run_engine(
+    web_settings: WebSettings, tool_settings: ToolSettings, secret: str
+) -> None:
+    """Scan every table of the run engine's system database: workflows ran, no credential."""
+    import sqlalchemy as sa
+
+    from web.runs.engine import SYSTEM_SCHEMA, system_database_url
+
+    url = system_database_url(web_settings.database_url, tool_settings.data_dir)
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    schema = None if url.startswith("sqlite") else SYSTEM_SCHEMA
+    seen_rows = 0
+    try:
+        with engine.connect() as connection:
+            tables = sa.inspect(connection).get_table_names(schema=schema)
+            assert "workflow_status" in tables and "operation_outputs" in tables
+            for table in tables:
+                reflected = sa.Table(table, sa.MetaData(), schema=schema, autoload_with=connection)
+                for row in connection.execute(sa.select(reflected)):
+                    seen_rows += 1
+                    for value in row:
+                        assert secret.encode() not in _plain_bytes(value), f"found in {table}"
+    finally:
+        engine.dispose()
+    assert seen_rows > 0  # the runs were recorded there
+
+
+def _plain_bytes(value: object) -> bytes:
+    """A stored value as bytes, and decoded too when it is base64 (DBOS's pickles are)."""
+    import base64
+    import binascii
+
+    raw = value if isinstance(value, bytes) else str(value).encode()
+    try:
+        return raw + b"\0" + base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        return raw

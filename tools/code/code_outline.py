@@ -18,6 +18,7 @@ from tools.code.outline_model import CodeOutline, FileOutline, Symbol
 from tools.code.outline_walk import WalkedFile, iter_files
 from tools.context import ToolContext
 from tools.result_budget import ResultBudget, json_size
+from tools.workspace import shown_name
 
 _SYMBOL: TypeAdapter[Symbol] = TypeAdapter(Symbol)
 
@@ -58,7 +59,7 @@ async def code_outline(
     budget (truncated, next_after): continue with after, or outline a narrower path.
     """
     target = ctx.workspace.resolve(path)
-    relative = ctx.workspace.relative(target)
+    relative = shown_name(ctx.workspace.relative(target))
     cap = max_files if max_files is not None else ctx.settings.max_results
     cache = outline_cache(ctx)
     if not target.is_dir():
@@ -87,11 +88,12 @@ async def code_outline(
             cache_hits=done.cache_hits,
         )
 
-    async def send(done: float, message: str) -> None:
-        await ctx.progress(done, None, message)
+    async def send(done: float, total: float | None, message: str) -> None:
+        await ctx.progress(done, total, message)
 
-    def report(done: int) -> None:
-        anyio.from_thread.run(send, float(done), f"outlined {done} files")
+    def report(done: int, total: int | None) -> None:
+        known = float(total) if total is not None else None
+        anyio.from_thread.run(send, float(done), known, f"outlined {done} files")
 
     def outline_tree() -> CodeOutline:
         tree = _TreeOutline(relative, cap, ctx.settings.max_result_bytes)
@@ -131,7 +133,7 @@ class _TreeOutline:
         self,
         walk: Iterable[WalkedFile],
         outline: Callable[[list[tuple[str, SourceFile]]], Outlines],
-        report: Callable[[int], None],
+        report: Callable[[int, int | None], None],
     ) -> None:
         window: list[tuple[str, SourceFile]] = []
         for walked in walk:
@@ -149,10 +151,10 @@ class _TreeOutline:
             if len(window) >= WINDOW_FILES:
                 self._add(outline(window))
                 window = []
-                report(len(self.files))
+                report(len(self.files), None)
         if window and not self.full:
             self._add(outline(window))
-            report(len(self.files))
+        report(len(self.files), len(self.files))  # the walk is over: the total is known
 
     def _add(self, done: Outlines) -> None:
         self.cache_hits += done.cache_hits

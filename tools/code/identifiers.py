@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from sys import intern
 
+from tools.beneath import read_real_path
 from tools.code.outline_batch import SourceFile
 from tools.code.outline_cache import FileKey, OutlineCache
+from tools.errors import ToolError
 
 IDENTIFIERS_VERSION = "refs-2"
 MAX_FILE_BYTES = 1_000_000
@@ -140,9 +142,9 @@ def _key(source: SourceFile) -> FileKey:
 def _scan_file(source: SourceFile) -> FileReferences:
     if source.size > MAX_FILE_BYTES:
         return FileReferences({}, ())
-    try:
-        data = Path(source.path).read_bytes()
-    except OSError:
+    try:  # a real path the workspace checked: opened without following symlinks, never blocking
+        data = read_real_path(source.path, MAX_FILE_BYTES)
+    except (OSError, ToolError):
         return FileReferences({}, ())
     return scan(data)
 

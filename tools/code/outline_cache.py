@@ -38,6 +38,15 @@ class FileKey:
     version: str
 
 
+def _storable(path: str) -> bool:
+    """Whether SQLite can hold the path: a name that is not UTF-8 is simply not cached."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class OutlineCache:
     """Outlines by :class:`FileKey`, stored in ``folder/outlines.sqlite3``."""
 
@@ -50,7 +59,7 @@ class OutlineCache:
         found: dict[str, str] = {}
         if not keys or not self.path.exists():
             return found
-        wanted = {key.path: key for key in keys}
+        wanted = {key.path: key for key in keys if _storable(key.path)}
         paths = list(wanted)
         try:
             with _Connection(self.path) as db:
@@ -72,7 +81,11 @@ class OutlineCache:
 
     def put_many(self, entries: Iterable[tuple[FileKey, str]]) -> bool:
         """Store outlines (one transaction); ``False`` when the cache could not be written."""
-        rows = [(k.path, k.size, k.mtime_ns, k.version, outline) for k, outline in entries]
+        rows = [
+            (k.path, k.size, k.mtime_ns, k.version, outline)
+            for k, outline in entries
+            if _storable(k.path)
+        ]
         if not rows:
             return True
         try:

@@ -11,11 +11,12 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from tools.beneath import read_real_path
 from tools.code.languages import load_language
 from tools.code.outline_rules import CONTAINER_KINDS, RULES, OutlineRules, Pattern
+from tools.errors import ToolError
 
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser, Query
@@ -78,12 +79,13 @@ def outline_source(source: bytes, language: str) -> dict[str, Any]:
 def outline_file(path: str, language: str, max_bytes: int = MAX_OUTLINE_BYTES) -> tuple[str, bool]:
     """The outline of the file at ``path`` as compact JSON (no ``path`` key: callers add it),
     and whether it may be cached (a read error may not last)."""
-    try:
-        with Path(path).open("rb") as handle:
-            source = handle.read(max_bytes + 1)
+    try:  # a real path the workspace checked: opened without following symlinks, never blocking
+        source = read_real_path(path, max_bytes + 1)
     except OSError as exc:
         data = unsupported(language, f"cannot be read: {exc.strerror or exc}")
         return _dumps(data), False
+    except ToolError as exc:  # not a regular file (any more), or a symlink appeared on the path
+        return _dumps(unsupported(language, f"not read: {exc.message}")), False
     return _dumps(outline_bytes(source, language, max_bytes)), True
 
 

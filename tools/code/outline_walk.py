@@ -20,7 +20,7 @@ from pathlib import Path
 from tools.code.languages import language_for_path
 from tools.code.outline_batch import SourceFile
 from tools.files.gitignore import IgnoreRules
-from tools.workspace import Workspace, is_secret_path
+from tools.workspace import Workspace, is_secret_path, shown_name
 
 
 @dataclass(frozen=True)
@@ -115,7 +115,7 @@ class _Walk:
                 continue
             if not self.workspace.allow_secrets and is_secret_path(relative):
                 continue
-            yield WalkedFile(relative, child, language_for_path(name))
+            yield WalkedFile(shown_name(relative), child, language_for_path(name))
 
     def _wanted(self, relative: str, is_dir: bool) -> bool:
         """Whether anything at or under ``relative`` sorts after the cursor."""

@@ -61,18 +61,22 @@ async def summarize(
     language = language_for_path(target)
 
     def load() -> SourceText:
-        size = target.stat().st_size
-        if size > MAX_SUMMARY_FILE_BYTES:
-            raise TooLarge(
-                f"{relative!r} is {size:,} bytes; summarize reads files up to "
-                f"{MAX_SUMMARY_FILE_BYTES:,} bytes",
-                hint="summarize its directory, or outline it with code_outline",
-            )
+        # beneath the root descriptor, no symlink followed, regular files only, never blocking
+        with ctx.workspace.opened(relative) as handle:
+            size = handle.info.st_size
+            if size > MAX_SUMMARY_FILE_BYTES:
+                raise TooLarge(
+                    f"{relative!r} is {size:,} bytes; summarize reads files up to "
+                    f"{MAX_SUMMARY_FILE_BYTES:,} bytes",
+                    hint="summarize its directory, or outline it with code_outline",
+                )
+            data = handle.read(MAX_SUMMARY_FILE_BYTES)
+            info = handle.info
         if language is None:
-            return load_source(target, unsupported_outline(relative))
-        source = SourceFile.stat(target, language)
+            return load_source(data, unsupported_outline(relative))
+        source = SourceFile(str(target), language, info.st_size, info.st_mtime_ns)
         outline = outline_sources([(relative, source)], outline_cache(ctx)).files[0]
-        text = load_source(target, outline)
+        text = load_source(data, outline)
         if not outline.supported and source.size <= MAX_SUMMARY_OUTLINE_BYTES:
             # code_outline skips files over its size cap; a summary of one file needs it.
             parsed = outline_source(text.text.encode(), language)

@@ -147,10 +147,9 @@ def _readme(ctx: ToolContext, relative: str, budget_tokens: int) -> str:
         except ToolError:  # absent, outside the workspace (a symlink), or refused
             continue
         if path.is_file():
-            try:
-                with path.open("rb") as handle:
-                    head = handle.read(limit)
-            except OSError:
+            try:  # beneath the root descriptor, regular files only, never blocking
+                head = ctx.workspace.read_bytes(ctx.workspace.relative(path), limit)
+            except (OSError, ToolError):
                 return ""
             text = head.decode("utf-8", errors="replace")[:limit]
             return f"{name} (start):\n{text}\n\n"

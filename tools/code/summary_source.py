@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from tools.code.identifiers import scan
 from tools.code.outline_model import FileOutline
@@ -21,9 +20,8 @@ class SourceText:
     lines: list[str]
 
 
-def load_source(target: Path, outline: FileOutline) -> SourceText:
+def load_source(data: bytes, outline: FileOutline) -> SourceText:
     """The file's text (refusing binary files), with its outline and TODO lines."""
-    data = target.read_bytes()
     encoding = sniff(data[:SNIFF_BYTES])
     if encoding is None:
         raise BinaryFile(f"{outline.path!r} looks binary; summarize reads text files")

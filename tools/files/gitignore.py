@@ -20,6 +20,9 @@ from pathlib import Path
 
 from pathspec import GitIgnoreSpec
 
+from tools.beneath import read_real_path
+from tools.errors import ToolError
+
 IGNORE_FILES: tuple[str, ...] = (".gitignore", ".ignore")
 """Per-directory ignore files, lowest precedence first."""
 
@@ -103,9 +106,9 @@ def _read_ignore_file(path: Path) -> GitIgnoreSpec | None:
         return None
     if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_IGNORE_FILE_BYTES:
         return None
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    try:  # no symlink followed, never blocking: a FIFO swapped in meanwhile is refused
+        text = read_real_path(str(path), MAX_IGNORE_FILE_BYTES).decode("utf-8", errors="replace")
+    except (OSError, ToolError):
         return None
     spec = GitIgnoreSpec.from_lines(text.splitlines())
     return spec if len(spec) else None

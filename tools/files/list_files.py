@@ -17,7 +17,7 @@ from tools.context import ToolContext
 from tools.errors import InvalidArgument
 from tools.files.gitignore import IgnoreRules
 from tools.result_budget import ResultBudget, json_size
-from tools.workspace import Workspace, is_secret_path
+from tools.workspace import Workspace, is_secret_path, shown_name
 
 EntryKind = Literal["file", "dir", "symlink"]
 
@@ -75,8 +75,9 @@ async def list_files(
 ) -> FileListing:
     """List files and directories under a path, respecting .gitignore.
 
-    Skips what .gitignore/.ignore files exclude, hidden entries (unless include_hidden), .git
-    and secret-looking files. Walks breadth first, so a truncated listing shows the top levels.
+    Skips what .gitignore/.ignore files exclude, hidden entries (unless include_hidden), .git,
+    secret-looking files and special files (FIFOs, sockets, devices). Walks breadth first, so
+    a truncated listing shows the top levels.
     """
     start = ctx.workspace.resolve(path)
     cap = limit if limit is not None else ctx.settings.max_results
@@ -92,9 +93,25 @@ async def list_files(
     )
     entries, truncated = await anyio.to_thread.run_sync(walk.run, start)
     entries.sort(key=lambda entry: entry.path)
+    for entry in entries:  # names that are not UTF-8 in their one escaped form
+        if not entry.path.isascii():
+            entry.__dict__["path"] = shown_name(entry.path)
+        if entry.target is not None and not entry.target.isascii():
+            entry.__dict__["target"] = shown_name(entry.target)
     return FileListing(
-        root=ctx.workspace.relative(start), entries=entries, truncated=truncated, limit=cap
+        root=shown_name(ctx.workspace.relative(start)),
+        entries=entries,
+        truncated=truncated,
+        limit=cap,
     )
+
+
+def _entry_bytes(entry: FileEntry) -> int:
+    """The JSON size of an entry as it is shown (names that are not UTF-8 escaped)."""
+    if not entry.path.isascii() or (entry.target is not None and not entry.target.isascii()):
+        target = shown_name(entry.target) if entry.target is not None else None
+        entry = entry.model_copy(update={"path": shown_name(entry.path), "target": target})
+    return json_size(entry.model_dump_json())
 
 
 @dataclass(frozen=True)
@@ -167,9 +184,7 @@ class _Walk:
                     continue
                 if len(entries) >= self.limit:
                     return entries, True
-                if self.budget is not None and not self.budget.take(
-                    json_size(entry.model_dump_json())
-                ):
+                if self.budget is not None and not self.budget.take(_entry_bytes(entry)):
                     return entries, True
                 entries.append(entry)
         return entries, False
@@ -197,6 +212,8 @@ class _Walk:
                 return None, False
             if is_dir:
                 return FileEntry.model_construct(path=relative, kind="dir"), True
+            if not child.is_file(follow_symlinks=False):  # FIFOs, sockets, devices: skipped
+                return None, False
             if not self._visible(relative):
                 return None, False
             size = child.stat(follow_symlinks=False).st_size
@@ -208,7 +225,10 @@ class _Walk:
         """The entry for a listed path that is itself a file (no hidden/ignore filtering)."""
         if self.matcher is not None and not self.matcher.accepts(relative, name):
             return None
-        return FileEntry(path=relative, kind="file", size=path.stat().st_size)
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # FIFOs, sockets, devices are not listed
+            return None
+        return FileEntry(path=relative, kind="file", size=info.st_size)
 
     def _symlink_entry(self, link: Path, relative: str) -> FileEntry | None:
         """A symlink: its target when inside the workspace, never followed into directories."""

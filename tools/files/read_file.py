@@ -13,8 +13,9 @@ import anyio.to_thread
 from pydantic import BaseModel, Field
 
 from tools.context import ToolContext
-from tools.errors import BinaryFile, InvalidArgument, NotFound, TooLarge
+from tools.errors import BinaryFile, InvalidArgument, TooLarge
 from tools.files.text_decoding import SNIFF_BYTES, Encoding, legacy, sniff
+from tools.workspace import Workspace, shown_name
 
 
 class ReadFileResult(BaseModel):
@@ -74,16 +75,8 @@ async def read_file(
     except OSError:
         small = False  # let the read itself report the problem
     if small:  # a thread hop costs more than reading a small file
-        return request.read(str(resolved))
-    return await anyio.to_thread.run_sync(request.read, str(resolved))
-
-
-_OPEN_FLAGS = (
-    os.O_RDONLY
-    | getattr(os, "O_NOFOLLOW", 0)  # the path is already resolved: a symlink here is a swap
-    | getattr(os, "O_NONBLOCK", 0)  # a FIFO must not hang the call before fstat refuses it
-    | getattr(os, "O_CLOEXEC", 0)
-)
+        return request.read(ctx.workspace)
+    return await anyio.to_thread.run_sync(request.read, ctx.workspace)
 
 
 _SKIP_BLOCK = 1 << 20
@@ -105,17 +98,11 @@ class _Request:
     max_lines: int
     notes: list[str] = field(default_factory=list)
 
-    def read(self, resolved: str) -> ReadFileResult:
-        try:
-            fd = os.open(resolved, _OPEN_FLAGS)
-        except FileNotFoundError:
-            raise NotFound(f"{self.path!r} does not exist in the workspace") from None
-        except OSError as exc:
-            raise InvalidArgument(f"{self.path!r} cannot be opened: {exc.strerror}") from None
-        with os.fdopen(fd, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise InvalidArgument(f"{self.path!r} is not a regular file")
+    def read(self, workspace: Workspace) -> ReadFileResult:
+        # beneath the root descriptor, no symlink followed, never blocking; regular files only
+        opened = workspace.open_file(self.path)
+        with os.fdopen(opened.fd, "rb") as handle:
+            info = opened.info
             ranged = self.start != 1 or self.end is not None
             if not ranged and info.st_size > self.max_bytes:
                 raise TooLarge(
@@ -183,7 +170,7 @@ class _Request:
                 f"bytes per call); continue with start_line={last + 1}"
             )
         return ReadFileResult(
-            path=self.path,
+            path=shown_name(self.path),
             encoding=encoding.name,
             total_lines=seen if at_end else None,
             start_line=self.start,

@@ -28,8 +28,15 @@ from pydantic import BaseModel, BeforeValidator, Field
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, ToolError
 from tools.files.ripgrep import FILTER_FLAGS, rg_binary
+from tools.files.search_verify import verified_hits
 from tools.result_budget import ResultBudget, json_size
-from tools.workspace import SECRET_PATHS, SECRET_PATTERNS, is_secret_path
+from tools.workspace import (
+    SECRET_PATH_GLOBS,
+    SECRET_PATHS,
+    SECRET_PATTERNS,
+    is_secret_path,
+    shown_name,
+)
 
 MAX_LINE_CHARS = 500
 """Longer lines are cut to this many characters around the match."""
@@ -180,16 +187,37 @@ async def search_code(
         allow_secrets=ctx.workspace.allow_secrets,
         max_bytes=ctx.settings.max_result_bytes - _fixed_bytes(query, relative, globs),
     )
-    warnings = _fit_warnings(await _run(ctx, arguments, ctx.workspace.root, collector), collector)
-    hits = collector.sorted_hits()
+    if not target.is_dir():  # a FIFO or device named here would block rg: refuse it first
+        with ctx.workspace.opened(relative):
+            pass
+    timeout = ctx.settings.search_timeout
+    try:
+        with anyio.fail_after(timeout):  # rg is killed on the way out (see _run)
+            warnings = await _run(ctx, arguments, ctx.workspace.root, collector)
+    except TimeoutError:
+        raise ToolError(
+            f"the search took longer than {timeout:g} s and was stopped",
+            hint="narrow it with path or glob; the operator sets FAST_GENAI_SEARCH_TIMEOUT",
+        ) from None
+    hits, dropped = await anyio.to_thread.run_sync(
+        verified_hits, ctx.workspace, collector.sorted_hits()
+    )
+    for hit in hits:  # names that are not UTF-8 in their one escaped form (\xHH)
+        if not hit.path.isascii():
+            hit.__dict__["path"] = shown_name(hit.path)
+    if dropped:
+        warnings.append(
+            f"{dropped} hits left out: their file changed or was swapped during the search"
+        )
+    warnings = _fit_warnings(warnings, collector)
     return SearchCodeResult.model_construct(
         query=query,
         regex=regex,
         case_sensitive=case_sensitive,
-        path=relative,
+        path=shown_name(relative),
         glob=globs,
         hits=hits,
-        files_with_hits=collector.files_with_hits,
+        files_with_hits=len({hit.path for hit in hits}) if dropped else collector.files_with_hits,
         truncated=collector.more,
         limit=limit,
         warnings=warnings,
@@ -251,6 +279,7 @@ def _rg_arguments(
     if exclude_secrets:  # after the caller's globs, so these win
         arguments.extend(f"--iglob=!{pattern}" for pattern in SECRET_PATTERNS)
         arguments.extend(f"--iglob=!**/{secret}" for secret in SECRET_PATHS)
+        arguments.extend(f"--iglob=!**/{secret}" for secret in SECRET_PATH_GLOBS)
     arguments.append(f"--regexp={query}")
     arguments.extend(["--", "." if target == "." else "./" + target])
     return arguments
@@ -503,7 +532,9 @@ class _Collector:
         self._key = key
         self._recent.clear()
         self._waiting.clear()
-        relative = _text(path)[0].removeprefix("./")
+        text, raw = _text(path)
+        # the real name (undecodable bytes as surrogates) so the hit can be checked on disk
+        relative = (os.fsdecode(raw) if raw is not None else text).removeprefix("./")
         self._relative = relative
         if not self.allow_secrets and is_secret_path(relative):
             self._hits = None

@@ -20,7 +20,7 @@ from tools.errors import AlreadyExists, Conflict, InvalidArgument, MissingCreden
 from tools.integrations.parse_link import parse_url
 from tools.integrations.retry import RetryPolicy, with_retries
 from tools.integrations.upstream_errors import GITHUB, body_detail, upstream_error
-from tools.integrations.write_once import WriteOutcome, write_once
+from tools.integrations.write_once import NO_CREDENTIAL, UNCHECKED, WriteOutcome, write_once
 
 if TYPE_CHECKING:
     from github.GithubException import GithubException
@@ -65,11 +65,6 @@ async def create_github_file(
     branch = branch or link_branch
     file_path = _file_path(path)
     token = ctx.credentials.github_token
-    if token is None:
-        raise MissingCredential(
-            "create_github_file needs a GitHub token",
-            hint=ctx.credentials.hint("github", "set GITHUB_TOKEN"),
-        )
     base_url = ctx.settings.github_api_url.rstrip("/")
     body: dict[str, Any] = {
         "message": message,
@@ -79,7 +74,13 @@ async def create_github_file(
         body["branch"] = branch
     full = f"{owner}/{name}"
     if dry_run:
-        notes = ["GitHub creates the file on the default branch"] if not branch else []
+        notes = [UNCHECKED.format(service="GitHub")]
+        if token is None:
+            notes.append(
+                NO_CREDENTIAL.format(hint=ctx.credentials.hint("github", "set GITHUB_TOKEN"))
+            )
+        if not branch:
+            notes.append("GitHub creates the file on the default branch")
         if update:
             body["sha"] = "<the file's current blob sha, read first; omitted if it is new>"
             notes.append("the current sha is read right before writing")
@@ -90,6 +91,11 @@ async def create_github_file(
         }
         return GithubFileResult(
             repo=full, path=file_path, branch=branch, dry_run=True, request=request, notes=notes
+        )
+    if token is None:
+        raise MissingCredential(
+            "create_github_file needs a GitHub token",
+            hint=ctx.credentials.hint("github", "set GITHUB_TOKEN"),
         )
 
     def run() -> GithubFileResult:

@@ -23,11 +23,11 @@ from pydantic import Field
 
 from tools.context import Credentials, ToolContext
 from tools.errors import InvalidArgument, MissingCredential, NotFound, ToolError
-from tools.integrations.jira_markup import markdown_to_adf, markdown_to_wiki
+from tools.integrations.jira_markup import adf_size, markdown_to_adf, markdown_to_wiki
 from tools.integrations.parse_link import parse_url
 from tools.integrations.retry import RetryPolicy, with_retries
 from tools.integrations.upstream_errors import JIRA, clean_detail, upstream_error
-from tools.integrations.write_once import WriteOutcome, write_once
+from tools.integrations.write_once import NO_CREDENTIAL, UNCHECKED, WriteOutcome, write_once
 
 if TYPE_CHECKING:
     from jira import JIRA as JiraClient  # noqa: N811
@@ -122,9 +122,9 @@ async def create_jira_issue(
     )
     if not request.summary or "\n" in request.summary:
         raise InvalidArgument("summary must be one non-empty line")
-    server, auth = _credentials(ctx.credentials, ctx.settings.jira_url)
     if dry_run:
-        return _dry_run(server, request)
+        return _dry_run_unchecked(ctx, request)
+    server, auth = _credentials(ctx.credentials, ctx.settings.jira_url)
 
     policy = RetryPolicy.from_settings(ctx.settings)
     timeout = ctx.settings.http_timeout
@@ -226,6 +226,13 @@ def _fields(request: _Request, cloud: bool, issue_type: dict[str, str]) -> dict[
     if request.description.strip():
         if cloud:
             fields["description"] = markdown_to_adf(request.description)
+            size = adf_size(fields["description"])
+            if size > MAX_DESCRIPTION:
+                raise InvalidArgument(
+                    f"the description is {size:,} characters as Atlassian Document Format "
+                    f"(JSON); Jira takes at most {MAX_DESCRIPTION:,}: shorten it or attach the "
+                    "rest as a file"
+                )
         else:
             fields["description"] = markdown_to_wiki(request.description)
             if len(fields["description"]) > MAX_DESCRIPTION:
@@ -242,6 +249,20 @@ def _fields(request: _Request, cloud: bool, issue_type: dict[str, str]) -> dict[
     if request.parent:
         fields["parent"] = {"key": request.parent}
     return fields
+
+
+def _dry_run_unchecked(ctx: ToolContext, request: _Request) -> JiraIssueResult:
+    """The dry run, with or without credentials (it sends nothing either way)."""
+    notes = [UNCHECKED.format(service="Jira")]
+    try:
+        server, _ = _credentials(ctx.credentials, ctx.settings.jira_url)
+    except MissingCredential as exc:
+        server = (ctx.credentials.jira_url or ctx.settings.jira_url or "").rstrip("/")
+        server = server or "<JIRA_URL>"
+        notes.append(NO_CREDENTIAL.format(hint=str(exc)))
+    result = _dry_run(server, request)
+    result.notes[:0] = notes
+    return result
 
 
 def _dry_run(server: str, request: _Request) -> JiraIssueResult:

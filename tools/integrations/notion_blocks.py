@@ -6,16 +6,22 @@ language, dividers, tables, raw HTML as plain text.
 
 Limits (https://developers.notion.com/reference/request-limits): a text object holds at most
 2,000 characters and a rich-text array at most 100 objects (longer text is split; a paragraph
-with more pieces continues in further paragraphs); a children array holds at most 100 blocks and a
-request nests at most two levels. ``BlockNode`` keeps the whole tree; ``render`` sends a block
-with at most one level of children, and ``notion_page`` appends the rest in follow-up requests.
+with more pieces continues in further paragraphs); a link URL at most 2,000 characters (a longer
+link becomes plain text followed by the URL in parentheses); a children array holds at most 100
+blocks, a request nests at most two levels and carries at most 1,000 blocks and 500 KB.
+``BlockNode`` keeps the whole tree; ``render`` sends a block with at most one level of children,
+``request_chunks`` cuts a list of blocks into requests within the limits, and ``notion_page``
+appends the rest in follow-up requests.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from tools.errors import InvalidArgument
 from tools.integrations.markdown_tree import Span, parse_markdown, spans, task_state
 
 if TYPE_CHECKING:
@@ -24,6 +30,15 @@ if TYPE_CHECKING:
 MAX_TEXT = 2000
 MAX_RICH_TEXT = 100
 MAX_CHILDREN = 100
+MAX_URL = 2000
+MAX_REQUEST_BLOCKS = 1000
+MAX_REQUEST_BYTES = 500_000
+"""Notion's payload limits: blocks in one request (at any level) and the body's size."""
+MAX_BLOCK_BYTES = 100_000
+"""Our cap on one block's own JSON (its text continues in the next block), so that a block with
+its inline children always fits a request."""
+MAX_NODE_BYTES = 400_000
+"""Our cap on a block with its inline children; the rest of the children follow."""
 
 _LANGUAGES = frozenset(
     """abap arduino bash basic c clojure coffeescript c++ c# css dart diff docker elixir elm
@@ -52,6 +67,17 @@ class BlockNode:
     children: list[BlockNode] = field(default_factory=list)
     carries_children: bool = False
     """Its children must be sent with it (a table and its rows)."""
+    _size: int = field(default=-1, repr=False, compare=False)
+
+    def size(self) -> int:
+        """Bytes of the block's own JSON, without children."""
+        if self._size < 0:
+            self._size = json_size(render(self, with_children=False))
+        return self._size
+
+
+def json_size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 def markdown_to_blocks(markdown: str) -> list[BlockNode]:
@@ -75,17 +101,48 @@ def render(node: BlockNode, *, with_children: bool) -> dict[str, Any]:
 def inline_children(node: BlockNode) -> list[BlockNode]:
     """The children sent along with ``node``: the first 100, up to one that carries its own."""
     inline: list[BlockNode] = []
+    size = node.size()
     for child in node.children[:MAX_CHILDREN]:
-        if child.carries_children:
+        size += child.size()
+        if child.carries_children or (inline and size > MAX_NODE_BYTES):
             break
         inline.append(child)
     return inline
 
 
+def request_blocks(node: BlockNode) -> int:
+    """Blocks one request carries for ``node`` rendered with its inline children."""
+    return 1 + len(inline_children(node))
+
+
+def request_size(node: BlockNode) -> int:
+    return node.size() + sum(child.size() for child in inline_children(node))
+
+
+def request_chunks(
+    nodes: list[BlockNode], budget: int = MAX_REQUEST_BYTES
+) -> Iterator[list[BlockNode]]:
+    """``nodes`` cut into consecutive requests: at most 100 top-level blocks, 1,000 blocks in
+    all and ``budget`` bytes of blocks each (a chunk always holds at least one block)."""
+    chunk: list[BlockNode] = []
+    blocks = size = 0
+    for node in nodes:
+        more, grow = request_blocks(node), request_size(node)
+        too_many = len(chunk) >= MAX_CHILDREN or blocks + more > MAX_REQUEST_BLOCKS
+        if chunk and (too_many or size + grow > budget):
+            yield chunk
+            chunk, blocks, size = [], 0, 0
+        chunk.append(node)
+        blocks += more
+        size += grow
+    if chunk:
+        yield chunk
+
+
 def rich_text(items: list[Span]) -> list[dict[str, Any]]:
     """Notion rich-text objects, each at most 2,000 characters."""
     out: list[dict[str, Any]] = []
-    for span in items:
+    for span in _with_long_links_as_text(items):
         for start in range(0, len(span.text), MAX_TEXT):
             text: dict[str, Any] = {"content": span.text[start : start + MAX_TEXT]}
             if span.href and _linkable(span.href):
@@ -117,17 +174,40 @@ def _linkable(href: str) -> bool:
     return href.startswith(("http://", "https://", "mailto:"))
 
 
+def _with_long_links_as_text(items: list[Span]) -> Iterator[Span]:
+    """A link whose URL Notion would refuse (over 2,000 characters) as plain text, the URL kept
+    in parentheses after it."""
+    for span in items:
+        if span.href and _linkable(span.href) and len(span.href) > MAX_URL:
+            yield replace(span, href=None)
+            yield Span(f" ({span.href})")
+        else:
+            yield span
+
+
 def _text_blocks(
     kind: str, items: list[Span], extra: dict[str, Any] | None = None
 ) -> list[BlockNode]:
     """A block of ``kind`` with the text; text beyond 100 rich-text objects continues in
     paragraphs right after it."""
-    pieces = rich_text(items)
-    first = {"rich_text": pieces[:MAX_RICH_TEXT], **(extra or {})}
-    nodes = [BlockNode(kind, first)]
-    for start in range(MAX_RICH_TEXT, len(pieces), MAX_RICH_TEXT):
-        nodes.append(BlockNode("paragraph", {"rich_text": pieces[start : start + MAX_RICH_TEXT]}))
+    groups = _piece_groups(rich_text(items))
+    nodes = [BlockNode(kind, {"rich_text": groups[0], **(extra or {})})]
+    nodes += [BlockNode("paragraph", {"rich_text": group}) for group in groups[1:]]
     return nodes
+
+
+def _piece_groups(pieces: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Rich text cut into arrays of at most 100 pieces and MAX_BLOCK_BYTES (at least one)."""
+    groups: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for piece in pieces:
+        grow = json_size(piece) + 1
+        if groups[-1] and (len(groups[-1]) >= MAX_RICH_TEXT or size + grow > MAX_BLOCK_BYTES):
+            groups.append([])
+            size = 0
+        groups[-1].append(piece)
+        size += grow
+    return groups
 
 
 def _blocks(nodes: list[SyntaxTreeNode]) -> list[BlockNode]:
@@ -155,10 +235,10 @@ def _block(node: SyntaxTreeNode) -> list[BlockNode]:
     if kind in ("fence", "code_block"):
         pieces = rich_text([Span(node.content.removesuffix("\n"))])
         language = code_language(node.info if kind == "fence" else "")
-        # beyond 100 pieces (200,000 characters) the code continues in another code block
+        # beyond 100 pieces or MAX_BLOCK_BYTES the code continues in another code block
         return [
-            BlockNode("code", {"rich_text": pieces[i : i + MAX_RICH_TEXT], "language": language})
-            for i in range(0, max(len(pieces), 1), MAX_RICH_TEXT)
+            BlockNode("code", {"rich_text": group, "language": language})
+            for group in _piece_groups(pieces)
         ]
     if kind == "hr":
         return [BlockNode("divider", {})]
@@ -197,9 +277,24 @@ def _table(node: SyntaxTreeNode) -> BlockNode:
     width = max((len(tr.children) for tr in rows), default=1)
     children = []
     for tr in rows:
-        cells = [rich_text(spans(_inline(cell)))[:MAX_RICH_TEXT] for cell in tr.children]
+        cells = [_cell(spans(_inline(cell))) for cell in tr.children]
         cells += [[] for _ in range(width - len(cells))]
         children.append(BlockNode("table_row", {"cells": cells}))
     has_header = any(section.type == "thead" for section in node.children)
     body = {"table_width": width, "has_column_header": has_header, "has_row_header": False}
     return BlockNode("table", body, children, carries_children=True)
+
+
+def _cell(items: list[Span]) -> list[dict[str, Any]]:
+    """A table cell's rich text: one array of at most 100 pieces (a cell cannot continue in
+    another block), so a cell with more pieces loses its styling rather than its text."""
+    pieces = rich_text(items)
+    if len(pieces) <= MAX_RICH_TEXT:
+        return pieces
+    pieces = rich_text([Span("".join(item.text for item in items))])
+    if len(pieces) > MAX_RICH_TEXT:
+        raise InvalidArgument(
+            f"a table cell holds {sum(len(i.text) for i in items):,} characters; Notion takes "
+            f"at most {MAX_RICH_TEXT * MAX_TEXT:,} in a cell"
+        )
+    return pieces

@@ -17,6 +17,14 @@ from pydantic import BaseModel, Field
 from tools.context import ToolContext
 from tools.integrations.write_log_sqlite import write_log_for
 
+UNCHECKED = (
+    "not checked against {service}: a dry run sends nothing, so whether the target exists and "
+    "the credentials allow the write is only known when it runs"
+)
+"""The note every dry run carries."""
+NO_CREDENTIAL = "no credentials are set for the real call: {hint}"
+"""The note of a dry run made without the service's credentials."""
+
 
 class WriteOutcome(BaseModel):
     """Fields every write result carries."""
@@ -50,6 +58,16 @@ def write_key(tool: str, arguments: dict[str, Any], actor: str | None) -> str:
         default=str,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+async def record_write(
+    ctx: ToolContext, tool: str, arguments: dict[str, Any], result: WriteOutcome | BaseModel
+) -> None:
+    """Record an executed write (who, which call, the result) without deduplicating it: for
+    writes like create_file that see the current state themselves, where returning an earlier
+    result would hide that the file has changed or gone since."""
+    key = write_key(tool, {k: v for k, v in arguments.items() if k != "dry_run"}, ctx.actor)
+    await write_log_for(ctx).add(tool, key, actor=ctx.actor, result=result.model_dump(mode="json"))
 
 
 async def write_once(

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from dbos import DBOS
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func
@@ -14,7 +15,7 @@ from sqlmodel import col, select
 from web.auth.users import CurrentUser
 from web.db import SessionDep
 from web.models import Conversation, Message
-from web.runs import approvals, history
+from web.runs import approvals, control, history
 from web.runs.agent_runs import own_conversation
 from web.state import StateDep
 
@@ -34,7 +35,9 @@ class ConversationView(BaseModel):
 
     @classmethod
     def of(cls, row: Conversation) -> ConversationView:
-        return cls.model_validate(row)
+        view = cls.model_validate(row)
+        view.status = control.view_status(row)
+        return view
 
 
 class ConversationPage(BaseModel):
@@ -136,7 +139,8 @@ async def delete_conversation(
 ) -> Response:
     """Delete a conversation, its messages and pending writes (a running answer is stopped)."""
     row = await own_conversation(session, user, conversation_id)
-    state.runs.stop(row.id)
+    if row.active_run is not None and await control.is_active(row.active_run):
+        await DBOS.cancel_workflow_async(row.active_run)
     await session.delete(row)
     return Response(status_code=204)
 
@@ -145,6 +149,8 @@ async def delete_conversation(
 async def stop_conversation(
     conversation_id: uuid.UUID, state: StateDep, user: CurrentUser, session: SessionDep
 ) -> StopResult:
-    """Stop the answer being streamed (the model call is cancelled; what was said is kept)."""
+    """Stop the answer being streamed, on whichever instance runs it (a DBOS cancellation);
+    what was said is kept and the conversation ends ``cancelled``."""
     row = await own_conversation(session, user, conversation_id)
-    return StopResult(stopped=state.runs.stop(row.id))
+    await session.commit()  # the stop waits for the run to record its end: hold no lock
+    return StopResult(stopped=await control.stop(state, row.id))

@@ -1,4 +1,4 @@
-"""``/healthz`` (the process answers) and ``/readyz`` (the database answers too)."""
+"""``/healthz`` (the process answers) and ``/readyz`` (the database can be written too)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,11 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", responses={503: {"description": "The database is not reachable."}})
 async def readyz(state: StateDep) -> JSONResponse:
-    """The server can serve requests: the database answers."""
+    """The server can serve requests: the database answers and can be written (a write that
+    changes nothing, committed: a full disk or a read-only database fails it)."""
     try:
-        async with state.db.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        async with state.db.write() as session:
+            await session.execute(text("UPDATE alembic_version SET version_num = version_num"))
     except (SQLAlchemyError, OSError) as exc:
         return JSONResponse(
             {"status": "unavailable", "database": type(exc).__name__}, status_code=503

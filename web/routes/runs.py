@@ -17,19 +17,17 @@ from pydantic import BaseModel, Field, model_validator
 from tools.errors import Conflict, InvalidArgument, NotFound
 from web import limits
 from web.auth.users import CurrentUser
-from web.context import tool_context
-from web.models import Conversation, PendingApproval, User, utcnow
-from web.runs import approvals, history
-from web.runs.agent_runs import Recorder, agent_settings, get_agent, own_conversation, title_from
-from web.state import StateDep, WebState
+from web.models import Conversation, PendingApproval, User
+from web.runs import approvals, control, history, workflows
+from web.runs.agent_runs import get_agent, own_conversation, title_from
+from web.runs.engine import current
+from web.state import StateDep
 
 if TYPE_CHECKING:
-    from pydantic_ai import AgentRunResult, DeferredToolRequests, DeferredToolResults
     from pydantic_ai.messages import ModelMessage, ToolCallPart
 
 router = APIRouter(tags=["runs"])
 
-MAX_AUTO_ROUNDS = 20
 LIMITED: dict[int | str, dict[str, Any]] = {
     429: {"description": "Rate limit or daily token quota exceeded (Retry-After)."}
 }
@@ -108,25 +106,25 @@ async def run(body: RunRequest, state: StateDep, user: CurrentUser) -> RunResult
     for name in body.auto_approve:
         if name not in state.tools:
             raise NotFound(f"auto_approve names no tool {name!r}")
-    agent_ready = get_agent(state)
-    del agent_ready
+    get_agent(state)
     await limits.enforce(state, user)
     prompt = body.prompt()
-    async with state.db.sessions() as session, session.begin():
+    async with state.db.write() as session:
         workspace = state.workspaces.get(body.workspace, user).name
         conversation = Conversation(
             user_id=user.id,
             kind="run",
             workspace=workspace,
             title=title_from(prompt),
-            status="running",
             options={"auto_approve": body.auto_approve, "dry_run": body.dry_run},
         )
         session.add(conversation)
         await session.flush()
+        workflow_id = control.new_workflow_id("run", conversation.id)
+        await control.claim(session, conversation, workflow_id)
         turn: list[ModelMessage] = [ModelRequest(parts=[UserPromptPart(prompt)])]
         await history.append(session, conversation.id, turn)
-    return await _execute(state, user, conversation.id, 0, prompt, None)
+    return await _execute(user, conversation, workflow_id, {})
 
 
 @router.post("/runs/{run_id}/approvals", responses=LIMITED)
@@ -134,15 +132,12 @@ async def decide(
     run_id: uuid.UUID, body: RunDecisions, state: StateDep, user: CurrentUser
 ) -> RunResult:
     """Approve or deny the writes a run paused on, and continue it."""
-    from pydantic_ai import DeferredToolResults, ToolApproved, ToolDenied
-
     get_agent(state)
     await limits.enforce(state, user)
-    async with state.db.sessions() as session, session.begin():
+    async with state.db.write() as session:
         conversation = await own_conversation(session, user, run_id, kind="run")
-        stored = len(await history.rows_of(session, conversation.id))
         by_id = {row.id: row for row in await approvals.pending_for(session, user, run_id)}
-        decided: dict[str, bool | ToolApproved | ToolDenied] = {}
+        decided: dict[str, workflows.Decision] = {}
         for decision in body.decisions:
             row = by_id.get(decision.approval_id)
             if row is None:
@@ -152,124 +147,74 @@ async def decide(
                 )
             await approvals.claim(session, row.id, approved=decision.approved)
             if not decision.approved:
-                decided[row.tool_call_id] = ToolDenied(decision.message or "The user denied it.")
+                decided[row.tool_call_id] = workflows.Decision(
+                    False, message=decision.message or "The user denied it."
+                )
             elif decision.arguments is not None:
                 spec = state.tools[row.tool]
-                decided[row.tool_call_id] = ToolApproved(
-                    override_args=approvals.json_arguments(spec, spec.validate(decision.arguments))
-                )
+                arguments = approvals.json_arguments(spec, spec.validate(decision.arguments))
+                decided[row.tool_call_id] = workflows.Decision(True, override_args=arguments)
             else:
-                decided[row.tool_call_id] = True
+                decided[row.tool_call_id] = workflows.Decision(True)
         left = set(by_id) - {d.approval_id for d in body.decisions}
         if left:
             raise InvalidArgument(
                 f"decide every pending call of the run; undecided: {', '.join(map(str, left))}"
             )
-        conversation.status = "running"
-        conversation.updated_at = utcnow()
-    results = DeferredToolResults(approvals=dict(decided))
-    return await _execute(state, user, run_id, stored, None, results)
+        workflow_id = control.new_workflow_id("run", conversation.id)
+        await control.claim(session, conversation, workflow_id)
+    return await _execute(user, conversation, workflow_id, decided)
 
 
 async def _execute(
-    state: WebState,
     user: User,
-    run_id: uuid.UUID,
-    stored_count: int,
-    prompt: str | None,
-    results: DeferredToolResults | None,
+    conversation: Conversation,
+    workflow_id: str,
+    decisions: dict[str, workflows.Decision],
 ) -> RunResult:
-    from pydantic_ai import DeferredToolRequests
-
-    from agent.deps import AgentDeps
-    from agent.errors import RunFailed
-    from agent.run import run_agent
-
-    async with state.db.sessions() as session:
-        conversation = await own_conversation(session, user, run_id, kind="run")
-        messages = await history.load(session, run_id)
     options = conversation.options
-    ctx = await tool_context(state, user, conversation.workspace)
-    recorder = Recorder(state, user, run_id, conversation.workspace, stored_count)
-    # The provisional prompt is in the history already; the agent gets it as ``prompt``.
-    base = messages[:stored_count]
-    token = state.runs.start(run_id)
-    if token is None:
-        raise Conflict("this run is already in progress")
-    result: AgentRunResult[str | DeferredToolRequests] | None = None
-    try:
-        for _ in range(MAX_AUTO_ROUNDS):
-            try:
-                result = await run_agent(
-                    get_agent(state),
-                    prompt,
-                    deps=AgentDeps(tools=ctx),
-                    settings=agent_settings(state),
-                    message_history=base,
-                    deferred_tool_results=results,
-                )
-            except RunFailed as exc:
-                await recorder.finish(exc.messages, status="failed", error=str(exc))
-                raise
-            output = result.output
-            automatic = (
-                _automatic(state, output, options)
-                if isinstance(output, DeferredToolRequests)
-                else None
-            )
-            if automatic is None:
-                break
-            base, prompt, results = result.all_messages(), None, automatic
-    finally:
-        state.runs.finish(run_id, token)
-    assert result is not None
-    held = await recorder.finish(
-        result.all_messages(), status="idle", output=result.output, usage=result.usage
+    turn = workflows.Turn(
+        user_id=str(user.id),
+        conversation_id=str(conversation.id),
+        workspace=conversation.workspace,
+        decisions=decisions,
+        auto_approve=tuple(options.get("auto_approve", [])),
+        dry_run=bool(options.get("dry_run")),
     )
-    return _view(run_id, result, stored_count, held)
+    handle = await control.start(workflows.run_turn, workflow_id, turn)
+    outcome: workflows.Outcome = await handle.get_result()
+    if outcome.status == "failed":
+        raise _failure(outcome)
+    async with current().state.db.sessions() as session:
+        held = [
+            row
+            for row in await approvals.pending_for(session, user, conversation.id)
+            if str(row.id) in outcome.approvals
+        ]
+    return _view(conversation.id, outcome, held)
 
 
-def _automatic(
-    state: WebState, requests: DeferredToolRequests, options: dict[str, Any]
-) -> DeferredToolResults | None:
-    """Decisions made without asking (auto-approved tools, dry runs), if every call has one."""
-    from pydantic_ai import DeferredToolResults, ToolApproved, ToolDenied
+def _failure(outcome: workflows.Outcome) -> Exception:
+    from agent.errors import ModelUnavailable, RunFailed, UsageLimitReached
 
-    decided: dict[str, bool | ToolApproved | ToolDenied] = {}
-    for call in requests.approvals:
-        spec = state.tools.get(call.tool_name)
-        if options.get("dry_run"):
-            if spec is not None and "dry_run" in spec.params_model.model_fields:
-                decided[call.tool_call_id] = ToolApproved(
-                    override_args={**call.args_as_dict(), "dry_run": True}
-                )
-            else:
-                decided[call.tool_call_id] = ToolDenied("Dry run: this write was not executed.")
-        elif call.tool_name in options.get("auto_approve", []):
-            decided[call.tool_call_id] = True
-        else:
-            return None
-    if requests.calls:
-        return None
-    return DeferredToolResults(approvals=dict(decided))
+    kinds: dict[str | None, type[RunFailed]] = {
+        ModelUnavailable.code: ModelUnavailable,
+        UsageLimitReached.code: UsageLimitReached,
+    }
+    return kinds.get(outcome.error_code, RunFailed)(outcome.error or "the run failed")
 
 
 def _made(part: ToolCallPart) -> ToolCallMade:
     return ToolCallMade(id=part.tool_call_id, tool=part.tool_name, arguments=part.args_as_dict())
 
 
-def _view(
-    run_id: uuid.UUID,
-    result: AgentRunResult[Any],
-    stored_count: int,
-    held: list[PendingApproval],
-) -> RunResult:
+def _view(run_id: uuid.UUID, outcome: workflows.Outcome, held: list[PendingApproval]) -> RunResult:
     from pydantic_ai.messages import ModelRequest, ModelResponse, ToolCallPart, ToolReturnPart
 
     known: dict[str, ToolCallPart] = {}
     calls: dict[str, ToolCallMade] = {}
-    for index, message in enumerate(result.all_messages()):
-        new = index >= stored_count
+    for index, message in enumerate(outcome.messages):
+        new = index >= outcome.base
         if isinstance(message, ModelResponse):
             for part in message.parts:
                 if isinstance(part, ToolCallPart):
@@ -284,17 +229,15 @@ def _view(
                     )
                     made.result = req_part.model_response_object()
                     made.outcome = req_part.outcome
-    usage = result.usage
-    output = result.output if isinstance(result.output, str) else None
     return RunResult(
         run_id=run_id,
         status="needs_approval" if held else "done",
-        output=output,
+        output=outcome.output,
         tool_calls=list(calls.values()),
         usage=RunUsageView(
-            requests=usage.requests,
-            input_tokens=usage.input_tokens,
-            output_tokens=usage.output_tokens,
+            requests=outcome.requests,
+            input_tokens=outcome.input_tokens,
+            output_tokens=outcome.output_tokens,
         ),
         pending=[approvals.ApprovalView.of(row) for row in held],
     )

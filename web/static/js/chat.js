@@ -147,7 +147,9 @@ export class Chat {
       if (!here()) {
         // the user moved to another conversation: nothing to show
       } else if (exc.name === "AbortError") {
-        if (shown) answer.notes.push({ kind: "stopped", text: "Stopped." });
+        // the stream's own "abort" chunk may have said so already (a stop waits for the run)
+        const noted = answer.notes.some((note) => note.kind === "stopped");
+        if (shown && !noted) answer.notes.push({ kind: "stopped", text: "Stopped." });
         this.status("Stopped.");
       } else {
         this.error(exc);
