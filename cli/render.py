@@ -24,6 +24,12 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
 
 
+def print_model_json(model: BaseModel) -> None:
+    """A tool result as indented JSON on stdout, serialized once straight from the model (no
+    intermediate dict: a large result is held as objects plus one string, not three copies)."""
+    sys.stdout.write(model.model_dump_json(indent=2) + "\n")
+
+
 def error(message: str) -> None:
     err.print(f"[bold red]error:[/] {message}", markup=True)
 

@@ -105,7 +105,7 @@ def call_tool(
         raise typer.Exit(130) from None
     result = results[0]
     if as_json:
-        render.print_json(result.model_dump(mode="json"))
+        render.print_model_json(result)
     else:
         render.result(result)
 

@@ -51,12 +51,28 @@ def file_listing(console: Console, listing: FileListing) -> None:
 
 
 def read_file_result(console: Console, result: ReadFileResult) -> None:
-    lines = result.content.split("\n")[:-1]  # the content ends with a newline
-    code = "\n".join(line.partition("\t")[2] for line in lines)
-    lexer = Syntax.guess_lexer(result.path, code)
-    console.print(Syntax(code, lexer, line_numbers=True, start_line=result.start_line))
+    """In a terminal highlighted (lexer by file name only); piped, the numbered lines as is."""
+    if not console.is_terminal:
+        console.file.write(result.content)
+    else:
+        lines = result.content.split("\n")[:-1]  # the content ends with a newline
+        code = "\n".join(line.partition("\t")[2] for line in lines)
+        lexer = _lexer_name(result.path)
+        console.print(Syntax(code, lexer, line_numbers=True, start_line=result.start_line))
     for note in result.notes:
         console.print(f"[dim]{escape(note)}[/]")
+
+
+def _lexer_name(path: str) -> str:
+    """The pygments lexer for a file name, ``text`` when none: never guessed from the content
+    (``Syntax.guess_lexer`` imports hundreds of lexers to do that: most of a second)."""
+    from pygments.lexers import get_lexer_for_filename  # type: ignore[import-untyped]
+    from pygments.util import ClassNotFound  # type: ignore[import-untyped]
+
+    try:
+        return str(get_lexer_for_filename(path).aliases[0])
+    except (ClassNotFound, IndexError):
+        return "text"
 
 
 def created_file(console: Console, result: CreatedFile) -> None:

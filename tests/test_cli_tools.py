@@ -59,6 +59,18 @@ def test_human_views(workspace: Path) -> None:
     assert "app.py" in out and "1 entry under ." in out
 
 
+def test_read_file_piped_is_the_plain_numbered_lines(workspace: Path) -> None:
+    """Not a terminal: the content as the tool returns it, no highlighting, no lexer guessed."""
+    (workspace / "notes").write_text("alpha\nbeta [bold]x[/]\n")
+    code, out, _ = invoke("tools", "call", "read_file", "path=notes", "-w", str(workspace))
+    assert code == exit_codes.OK
+    code, raw, _ = invoke(
+        "tools", "call", "read_file", "path=notes", "-w", str(workspace), "--json"
+    )
+    assert out.startswith(json.loads(raw)["content"])
+    assert "beta [bold]x[/]" in out
+
+
 def test_bad_arguments_exit_2(workspace: Path) -> None:
     code, _, err = invoke("tools", "call", "read_file", "start_line=0", "-w", str(workspace))
     assert code == exit_codes.BAD_INPUT

@@ -93,6 +93,13 @@ class ToolSettings(AppSettings):
     max_results: int = Field(
         default=1_000, ge=1, description="Default cap on list_files and search_code results."
     )
+    max_result_bytes: int = Field(
+        default=512_000,
+        ge=1_000,
+        description="Most bytes of JSON one tree-wide result (list_files, search_code, "
+        "code_outline of a directory) may hold; a bigger answer is cut, marked truncated and "
+        "says how to get the rest. Keeps memory and a model's context bounded by the answer.",
+    )
     data_dir: Path = Field(
         default_factory=default_data_dir,
         description="Where local state lives (executed-writes record, SQLite database).",

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterable
 from typing import Annotated
 
 import anyio.from_thread
 import anyio.to_thread
-from pydantic import Field
+from pydantic import Field, TypeAdapter
 
 from tools.code.languages import language_for_path
-from tools.code.outline_batch import SourceFile, unsupported_outline
+from tools.code.outline_batch import ParsePool, SourceFile, unsupported_outline
 from tools.code.outline_cache import OutlineCache
-from tools.code.outline_memo import outline_sources
-from tools.code.outline_model import CodeOutline
-from tools.code.outline_walk import walk_sources
+from tools.code.outline_memo import Outlines, outline_sources
+from tools.code.outline_model import CodeOutline, FileOutline, Symbol
+from tools.code.outline_walk import WalkedFile, iter_files
 from tools.context import ToolContext
+from tools.result_budget import ResultBudget, json_size
 from tools.workspace import shown_name
+
+_SYMBOL: TypeAdapter[Symbol] = TypeAdapter(Symbol)
 
 
 def outline_cache(ctx: ToolContext) -> OutlineCache | None:
@@ -36,6 +41,13 @@ async def code_outline(
         int | None,
         Field(ge=1, description="Most files to outline (default: the configured max_results)."),
     ] = None,
+    after: Annotated[
+        str | None,
+        Field(
+            description="Continue a truncated directory outline: only files whose path sorts "
+            "after this one (pass the previous result's next_after)."
+        ),
+    ] = None,
 ) -> CodeOutline:
     """Outline code: language, imports, classes/functions/methods with line ranges.
 
@@ -43,7 +55,8 @@ async def code_outline(
     docstring or doc comment, and its parent. A directory outlines every file in a supported
     language (Python, JavaScript, TypeScript/TSX, Go, Rust, Java, C, C++, Ruby, C#) under it,
     respecting .gitignore and skipping hidden files. Use it to find where things are defined
-    before reading line ranges with read_file.
+    before reading line ranges with read_file. A big directory's result is cut at a size
+    budget (truncated, next_after): continue with after, or outline a narrower path.
     """
     target = ctx.workspace.resolve(path)
     relative = shown_name(ctx.workspace.relative(target))
@@ -62,32 +75,136 @@ async def code_outline(
             )
         source = SourceFile.stat(target, language)
         done = await anyio.to_thread.run_sync(lambda: outline_sources([(relative, source)], cache))
+        files = done.files
+        budget = ResultBudget(ctx.settings.max_result_bytes - 300 - 2 * len(relative))
+        if not budget.take(json_size(files[0].model_dump_json())):
+            files = [fit_outline(files[0], budget)]
         return CodeOutline(
             path=relative,
-            files=done.files,
+            files=files,
             files_total=1,
             files_unsupported=0,
             truncated=False,
             cache_hits=done.cache_hits,
         )
 
-    async def send(done: float, total: float, message: str) -> None:
+    async def send(done: float, total: float | None, message: str) -> None:
         await ctx.progress(done, total, message)
 
-    def report(done: int, total: int) -> None:
-        anyio.from_thread.run(send, float(done), float(total), f"parsed {done} of {total} files")
+    def report(done: int, total: int | None) -> None:
+        known = float(total) if total is not None else None
+        anyio.from_thread.run(send, float(done), known, f"outlined {done} files")
 
     def outline_tree() -> CodeOutline:
-        walk = walk_sources(ctx.workspace, target)
-        chosen = walk.files[:cap]
-        done = outline_sources(chosen, cache, progress=report)
-        return CodeOutline(
-            path=relative,
-            files=done.files,
-            files_total=walk.total,
-            files_unsupported=walk.total - len(walk.files),
-            truncated=len(walk.files) > cap,
-            cache_hits=done.cache_hits,
-        )
+        tree = _TreeOutline(relative, cap, ctx.settings.max_result_bytes)
+        with ParsePool() as pool:
+            tree.run(
+                iter_files(ctx.workspace, target, after=after),
+                lambda window: outline_sources(
+                    window, cache, pool=pool, checkpoint=anyio.from_thread.check_cancelled
+                ),
+                report,
+            )
+        return tree.result()
 
     return await anyio.to_thread.run_sync(outline_tree)
+
+
+WINDOW_FILES = 256
+"""Files outlined per step of a tree-wide outline: results are added to the answer (and the
+cache read and written) a window at a time, so only one window is held besides the answer."""
+
+
+class _TreeOutline:
+    """A directory's outline built as the walk goes, within ``max_files`` and the byte budget."""
+
+    def __init__(self, relative: str, cap: int, max_bytes: int) -> None:
+        self.relative = relative
+        self.cap = cap
+        self.files: list[FileOutline] = []
+        self.total = 0
+        self.unsupported = 0
+        self.cache_hits = 0
+        self.full = False
+        empty = self.result().model_dump_json()  # next_after is null here: its room is reserved
+        self.budget = ResultBudget(max_bytes - json_size(empty))
+
+    def run(
+        self,
+        walk: Iterable[WalkedFile],
+        outline: Callable[[list[tuple[str, SourceFile]]], Outlines],
+        report: Callable[[int, int | None], None],
+    ) -> None:
+        window: list[tuple[str, SourceFile]] = []
+        for walked in walk:
+            self.total += 1
+            if walked.language is None:
+                self.unsupported += 1
+                continue
+            if self.full:
+                continue  # counted, never stat'ed or parsed
+            try:
+                window.append((walked.relative, walked.source()))
+            except OSError:
+                self.total -= 1  # vanished since the directory was read
+                continue
+            if len(window) >= WINDOW_FILES:
+                self._add(outline(window))
+                window = []
+                report(len(self.files), None)
+        if window and not self.full:
+            self._add(outline(window))
+        report(len(self.files), len(self.files))  # the walk is over: the total is known
+
+    def _add(self, done: Outlines) -> None:
+        self.cache_hits += done.cache_hits
+        for file in done.files:
+            if self.full:
+                return
+            if len(self.files) >= self.cap:
+                self.full = True
+                return
+            cursor = _cursor_bytes(file.path)
+            if not self.budget.take(json_size(file.model_dump_json()), reserve=cursor):
+                self.full = True
+                if not self.files:  # one file bigger than the budget: as much of it as fits
+                    self.budget.left -= cursor
+                    self.files.append(fit_outline(file, self.budget))
+                return
+            self.files.append(file)
+
+    def result(self) -> CodeOutline:
+        return CodeOutline(
+            path=self.relative,
+            files=self.files,
+            files_total=self.total,
+            files_unsupported=self.unsupported,
+            truncated=self.full,
+            cache_hits=self.cache_hits,
+            next_after=self.files[-1].path if self.full and self.files else None,
+        )
+
+
+def _cursor_bytes(path: str) -> int:
+    """What ``next_after`` naming ``path`` adds over ``null``."""
+    return json_size(json.dumps(path, ensure_ascii=False))
+
+
+def fit_outline(file: FileOutline, budget: ResultBudget) -> FileOutline:
+    """``file`` with its symbols cut to what ``budget`` holds, saying so in ``reason``."""
+    symbols = list(file.symbols)
+    kept = 0
+    base = json_size(file.model_copy(update={"symbols": ()}).model_dump_json()) + 120
+    room = budget.left - base
+    for symbol in symbols:
+        size = json_size(_SYMBOL.dump_json(symbol).decode()) + 1
+        if size > room:
+            break
+        room -= size
+        kept += 1
+    budget.left = 0
+    reason = (
+        f"{kept} of {len(symbols)} symbols shown: the rest do not fit the result size "
+        "budget (outline this file alone, or raise max_result_bytes)"
+    )
+    return file.model_copy(update={"symbols": tuple(symbols[:kept]), "reason": reason})

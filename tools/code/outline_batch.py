@@ -2,7 +2,10 @@
 
 Works on JSON strings (what the cache stores and workers return); :mod:`tools.code.outline_memo`
 turns them into objects. Small batches are parsed in-process; larger ones in a process pool
-sized to the usable cores (``forkserver`` where available: safe to start from a thread).
+sized to the usable cores (``forkserver`` where available: safe to start from a thread). A
+tree-wide outline passes one :class:`ParsePool` to all its batches so the workers start once;
+when the call is cancelled (its ``checkpoint`` raises) queued work is dropped and the workers
+are stopped instead of finishing the batch.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from types import TracebackType
 
 from tools.code.languages import grammar_version
 from tools.code.outline_cache import FileKey, OutlineCache
@@ -28,6 +32,9 @@ from tools.code.outline_model import FileOutline
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)`` over the files that had to be parsed."""
+
+Checkpoint = Callable[[], None]
+"""Called between pieces of work; raises to stop (e.g. ``anyio.from_thread.check_cancelled``)."""
 
 IN_PROCESS_BYTES = 1_000_000
 """Misses totalling less than this are parsed in-process: cheaper than starting a pool."""
@@ -62,19 +69,72 @@ class BatchResult:
     cache_hits: int
 
 
+class ParsePool:
+    """A process pool started on first need and shared by the batches of one outline.
+
+    Use it as a context manager: leaving normally waits for nothing (all work was collected);
+    leaving by an exception (a cancellation) drops queued tasks and stops the workers at once.
+    """
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    def executor(self, workers: int) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
+        return self._pool
+
+    def __enter__(self) -> ParsePool:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close(abort=exc_type is not None)
+
+    @property
+    def started(self) -> bool:
+        return self._pool is not None
+
+    def close(self, *, abort: bool = False) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if not abort:
+            pool.shutdown(wait=True)
+            return
+        # Python 3.14 has pool.terminate_workers(); before it, the workers are in _processes.
+        processes = dict(getattr(pool, "_processes", None) or {})
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes.values():
+            if process.is_alive():
+                process.terminate()
+        for process in processes.values():
+            process.join(timeout=5)
+
+
 def outline_batch(
     files: Sequence[SourceFile],
     cache: OutlineCache | None,
     *,
     progress: Progress | None = None,
     max_bytes: int = MAX_OUTLINE_BYTES,
+    pool: ParsePool | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> BatchResult:
     """Outlines of ``files``: cached ones as they are, the others parsed and then cached."""
     keys = [file.key() for file in files]
     cached = cache.get_many(keys) if cache is not None else {}
     outlines: list[str | None] = [cached.get(key.path) for key in keys]
     misses = [i for i, outline in enumerate(outlines) if outline is None]
-    parsed = _parse(files, misses, progress, max_bytes)
+    if pool is None:
+        with ParsePool() as own:
+            parsed = _parse(files, misses, progress, max_bytes, own, checkpoint)
+    else:
+        parsed = _parse(files, misses, progress, max_bytes, pool, checkpoint)
     to_store = []
     for i, (outline, cacheable) in parsed.items():
         outlines[i] = outline
@@ -118,51 +178,63 @@ def _parse(
     misses: list[int],
     progress: Progress | None,
     max_bytes: int,
+    pool: ParsePool,
+    checkpoint: Checkpoint | None,
 ) -> dict[int, tuple[str, bool]]:
     total = len(misses)
     if not total:
         return {}
     workers = usable_cores()
-    if workers == 1 or sum(files[i].size for i in misses) < IN_PROCESS_BYTES:
-        return _parse_here(files, misses, progress, max_bytes)
+    small = sum(files[i].size for i in misses) < IN_PROCESS_BYTES
+    if workers == 1 or (small and not pool.started):
+        return _parse_here(files, misses, progress, max_bytes, checkpoint)
     chunks = _chunks(files, misses)
     parsed: dict[int, tuple[str, bool]] = {}
     try:
-        _parse_in_pool(files, chunks, min(workers, len(chunks)), parsed, progress, max_bytes)
+        executor = pool.executor(workers)
+        _parse_in_pool(executor, files, chunks, parsed, progress, max_bytes, checkpoint)
     except OSError:  # no processes can be started here: finish in-process
         rest = [i for i in misses if i not in parsed]
-        parsed.update(_parse_here(files, rest, progress, max_bytes))
+        parsed.update(_parse_here(files, rest, progress, max_bytes, checkpoint))
     return parsed
 
 
 def _parse_in_pool(
+    executor: ProcessPoolExecutor,
     files: Sequence[SourceFile],
     chunks: list[list[int]],
-    workers: int,
     parsed: dict[int, tuple[str, bool]],
     progress: Progress | None,
     max_bytes: int,
+    checkpoint: Checkpoint | None,
 ) -> None:
     total = sum(len(chunk) for chunk in chunks)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-        futures = {
-            pool.submit(
-                outline_jobs, [(files[i].path, files[i].language, max_bytes) for i in chunk]
-            ): chunk
-            for chunk in chunks
-        }
-        for future in as_completed(futures):
-            chunk = futures[future]
-            parsed.update(zip(chunk, future.result(), strict=True))
-            if progress is not None:
-                progress(len(parsed), total)
+    futures = {
+        executor.submit(
+            outline_jobs, [(files[i].path, files[i].language, max_bytes) for i in chunk]
+        ): chunk
+        for chunk in chunks
+    }
+    for future in as_completed(futures):
+        chunk = futures[future]
+        parsed.update(zip(chunk, future.result(), strict=True))
+        if progress is not None:
+            progress(len(parsed), total)
+        if checkpoint is not None:
+            checkpoint()
 
 
 def _parse_here(
-    files: Sequence[SourceFile], misses: list[int], progress: Progress | None, max_bytes: int
+    files: Sequence[SourceFile],
+    misses: list[int],
+    progress: Progress | None,
+    max_bytes: int,
+    checkpoint: Checkpoint | None,
 ) -> dict[int, tuple[str, bool]]:
     parsed: dict[int, tuple[str, bool]] = {}
     for done, i in enumerate(misses, start=1):
+        if checkpoint is not None and done % 16 == 0:
+            checkpoint()
         parsed[i] = outline_file(files[i].path, files[i].language, max_bytes)
         if progress is not None and (done % CHUNK_FILES == 0 or done == len(misses)):
             progress(done, len(misses))

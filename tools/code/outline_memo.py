@@ -20,6 +20,8 @@ from pydantic import TypeAdapter
 
 from tools.code.languages import language_for_path
 from tools.code.outline_batch import (
+    Checkpoint,
+    ParsePool,
     Progress,
     SourceFile,
     outline_batch,
@@ -88,6 +90,8 @@ def outline_sources(
     *,
     progress: Progress | None = None,
     memo: OutlineMemo | None = MEMO,
+    pool: ParsePool | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> Outlines:
     """Outlines of ``(relative path, source)`` pairs, in order.
 
@@ -100,7 +104,13 @@ def outline_sources(
         else [None] * len(sources)
     )
     missing = [i for i, outline in enumerate(found) if outline is None]
-    batch = outline_batch([sources[i][1] for i in missing], cache, progress=progress)
+    batch = outline_batch(
+        [sources[i][1] for i in missing],
+        cache,
+        progress=progress,
+        pool=pool,
+        checkpoint=checkpoint,
+    )
     if missing:
         joined = ",".join(
             with_path(sources[i][0], blob) for i, blob in zip(missing, batch.outlines, strict=True)

@@ -74,7 +74,19 @@ class CodeOutline(BaseModel):
         description="Outlined files sorted by path (for a directory, files in no supported "
         "language are counted in files_unsupported but not listed)."
     )
-    files_total: int = Field(description="Files considered (after .gitignore and hidden).")
+    files_total: int = Field(
+        description="Files considered (after .gitignore and hidden; with after, only files "
+        "sorting after it)."
+    )
     files_unsupported: int = Field(description="Files in no supported language.")
-    truncated: bool = Field(description="True when more files were found than max_files.")
+    truncated: bool = Field(
+        description="True when more files exist than this result holds: it stopped at "
+        "max_files or at the result size budget. Get the rest with after=next_after, or "
+        "outline a narrower path."
+    )
     cache_hits: int = Field(description="Files whose outline came from the cache unparsed.")
+    next_after: str | None = Field(
+        default=None,
+        description="When truncated: the last file listed; call again with after set to it "
+        "to continue.",
+    )

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from tools.context import ToolContext
 from tools.errors import InvalidArgument
 from tools.files.gitignore import IgnoreRules
+from tools.result_budget import ResultBudget, json_size
 from tools.workspace import Workspace, is_secret_path, shown_name
 
 EntryKind = Literal["file", "dir", "symlink"]
@@ -41,7 +42,10 @@ class FileListing(BaseModel):
 
     root: str = Field(description="The listed path, relative to the workspace root.")
     entries: list[FileEntry]
-    truncated: bool = Field(description="True when more entries exist than were returned.")
+    truncated: bool = Field(
+        description="True when more entries exist than were returned (the limit or the result "
+        "size budget was reached): list a narrower path, or use glob or max_depth."
+    )
     limit: int = Field(description="The most entries this listing could hold.")
 
 
@@ -83,6 +87,9 @@ async def list_files(
         max_depth=max_depth,
         limit=cap,
         include_hidden=include_hidden,
+        budget=ResultBudget(
+            ctx.settings.max_result_bytes - 200 - 6 * len(ctx.workspace.relative(start))
+        ),
     )
     entries, truncated = await anyio.to_thread.run_sync(walk.run, start)
     entries.sort(key=lambda entry: entry.path)
@@ -97,6 +104,14 @@ async def list_files(
         truncated=truncated,
         limit=cap,
     )
+
+
+def _entry_bytes(entry: FileEntry) -> int:
+    """The JSON size of an entry as it is shown (names that are not UTF-8 escaped)."""
+    if not entry.path.isascii() or (entry.target is not None and not entry.target.isascii()):
+        target = shown_name(entry.target) if entry.target is not None else None
+        entry = entry.model_copy(update={"path": shown_name(entry.path), "target": target})
+    return json_size(entry.model_dump_json())
 
 
 @dataclass(frozen=True)
@@ -128,6 +143,7 @@ class _Walk:
     max_depth: int | None
     limit: int
     include_hidden: bool
+    budget: ResultBudget | None = None
 
     def run(self, start: Path) -> tuple[list[FileEntry], bool]:
         root_rel = self.workspace.relative(start)
@@ -167,6 +183,8 @@ class _Walk:
                 ):
                     continue
                 if len(entries) >= self.limit:
+                    return entries, True
+                if self.budget is not None and not self.budget.take(_entry_bytes(entry)):
                     return entries, True
                 entries.append(entry)
         return entries, False

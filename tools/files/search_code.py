@@ -29,6 +29,7 @@ from tools.context import ToolContext
 from tools.errors import InvalidArgument, ToolError
 from tools.files.ripgrep import FILTER_FLAGS, rg_binary
 from tools.files.search_verify import verified_hits
+from tools.result_budget import ResultBudget, json_size
 from tools.workspace import (
     SECRET_PATH_GLOBS,
     SECRET_PATHS,
@@ -52,6 +53,7 @@ _CONTEXT = '{"type":"context"'
 _BEGIN = '{"type":"begin"'
 _END = '{"type":"end"'
 _decode = json.JSONDecoder().raw_decode
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 class SearchHit(BaseModel):
@@ -92,8 +94,9 @@ class SearchCodeResult(BaseModel):
     hits: list[SearchHit]
     files_with_hits: int
     truncated: bool = Field(
-        description="True when the search stopped at the limit: more hits exist. Which hits "
-        "come first is not fixed (files are searched in parallel)."
+        description="True when the search stopped at the limit or at the result size budget: "
+        "more hits exist. Which hits come first is not fixed (files are searched in "
+        "parallel); narrow the search with path or glob to see the rest."
     )
     limit: int = Field(description="The most hits this result could hold.")
     warnings: list[str] = Field(
@@ -179,7 +182,10 @@ async def search_code(
         exclude_secrets=not ctx.workspace.allow_secrets,
     )
     collector = _Collector(
-        limit=limit, context=context_lines, allow_secrets=ctx.workspace.allow_secrets
+        limit=limit,
+        context=context_lines,
+        allow_secrets=ctx.workspace.allow_secrets,
+        max_bytes=ctx.settings.max_result_bytes - _fixed_bytes(query, relative, globs),
     )
     if not target.is_dir():  # a FIFO or device named here would block rg: refuse it first
         with ctx.workspace.opened(relative):
@@ -203,6 +209,7 @@ async def search_code(
         warnings.append(
             f"{dropped} hits left out: their file changed or was swapped during the search"
         )
+    warnings = _fit_warnings(warnings, collector)
     return SearchCodeResult.model_construct(
         query=query,
         regex=regex,
@@ -215,6 +222,26 @@ async def search_code(
         limit=limit,
         warnings=warnings,
     )
+
+
+def _fixed_bytes(query: str, relative: str, globs: list[str]) -> int:
+    """An upper bound of the JSON of a result's fields besides its hits (6 bytes a character
+    at worst, as ``\\uXXXX``); warnings get what the hits leave (:func:`_fit_warnings`)."""
+    return 6 * (len(query) + len(relative) + sum(len(glob) + 1 for glob in globs)) + 400
+
+
+def _fit_warnings(warnings: list[str], collector: _Collector) -> list[str]:
+    """The warnings that fit in what the hits left of the budget, then how many were left out."""
+    if collector.budget is None:
+        return warnings
+    kept: list[str] = []
+    for n, warning in enumerate(warnings):
+        note = f"… and {len(warnings) - n} more warnings"
+        if not collector.budget.take(json_size(_dumps(warning)), reserve=len(note) + 12):
+            kept.append(note)
+            break
+        kept.append(warning)
+    return kept
 
 
 def _checked_globs(globs: list[str]) -> list[str]:
@@ -422,8 +449,12 @@ class _Collector:
     truncated and the last hit's context after is complete.
     """
 
-    def __init__(self, *, limit: int, context: int, allow_secrets: bool) -> None:
+    def __init__(
+        self, *, limit: int, context: int, allow_secrets: bool, max_bytes: int | None = None
+    ) -> None:
         self.limit = limit
+        self.budget = ResultBudget(max_bytes) if max_bytes is not None else None
+        """Bytes of JSON the hits may take (the result's other fields already counted)."""
         self.context = context
         self.allow_secrets = allow_secrets
         self.count = 0
@@ -440,6 +471,9 @@ class _Collector:
         self._relative = ""
         self._recent: deque[tuple[int, str]] = deque(maxlen=max(context, 1))
         self._waiting: list[tuple[int, list[str]]] = []
+        self._reserved: dict[int, int] = {}
+        """Bytes held for a waiting hit's context after (by ``id`` of its list), worst case;
+        what its lines do not use is given back when they are in."""
 
     @property
     def files_with_hits(self) -> int:
@@ -484,6 +518,8 @@ class _Collector:
 
     def _end(self) -> None:
         """A file ended: the context of its hits is complete."""
+        for _, after in self._waiting:
+            self._refund(after)
         self._waiting.clear()
         if self.full and self.more:
             self.done = True
@@ -513,10 +549,29 @@ class _Collector:
             for last, after in self._waiting:
                 if number <= last:
                     after.append(text)
+                if last <= number:
+                    self._refund(after)
             self._waiting = [entry for entry in self._waiting if entry[0] > number]
             if self.full and not self._waiting:
                 self.done = self.more
         self._recent.append((number, text))
+
+    def _hit_bytes(self, values: dict[str, Any]) -> int:
+        """The hit's JSON size; its context after is not known yet: held at its worst case."""
+        size = json_size(_dumps(values))
+        if self.context:
+            size += self._worst_after()
+        return size
+
+    def _worst_after(self) -> int:
+        return self.context * (MAX_LINE_CHARS * 6 + 12)  # \uXXXX: 6 bytes a character
+
+    def _refund(self, after: list[str]) -> None:
+        """A hit's context after is complete: give back what its reservation did not use."""
+        reserved = self._reserved.pop(id(after), None)
+        if reserved is not None and self.budget is not None:
+            used = json_size(_dumps(after)) - 2  # counted in the hit as "[]" already
+            self.budget.left += reserved - used
 
     def _context(self, data: dict[str, Any]) -> None:
         if self._enter(data["path"]):
@@ -564,18 +619,25 @@ class _Collector:
             self._seen(number, _short(text))
             after = []  # filled as the next lines arrive; a tuple in sorted_hits
             self._waiting.append((number + self.context, after))
-        hit = _hit(
-            {
-                "path": self._relative,
-                "line": number,
-                "column": start + 1,
-                "end_column": end + 1,
-                "text": shown,
-                "text_column": first + 1,
-                "context_before": before,
-                "context_after": after,
-            }
-        )
+        values = {
+            "path": self._relative,
+            "line": number,
+            "column": start + 1,
+            "end_column": end + 1,
+            "text": shown,
+            "text_column": first + 1,
+            "context_before": before,
+            "context_after": after,
+        }
+        if self.budget is not None and not self.budget.take(self._hit_bytes(values)):
+            self.full = self.more = True  # this hit is beyond the budget: truncated
+            if self.context:
+                self._waiting.pop()  # its own context after is not needed
+            self.done = not self._waiting
+            return
+        if self.context and self.budget is not None:
+            self._reserved[id(after)] = self._worst_after()
+        hit = _hit(values)
         assert self._hits is not None
         self._hits.append(hit)
         self.count += 1
