@@ -69,6 +69,10 @@ class BatchResult:
     cache_hits: int
 
 
+ABORT_GRACE_SECONDS = 2.0
+"""How long a cancelled pool's running parses may finish before their workers are killed."""
+
+
 class ParsePool:
     """A process pool started on first need and shared by the batches of one outline.
 
@@ -108,7 +112,14 @@ class ParsePool:
             return
         # Python 3.14 has pool.terminate_workers(); before it, the workers are in _processes.
         processes = dict(getattr(pool, "_processes", None) or {})
+        manager = getattr(pool, "_executor_manager_thread", None)
         pool.shutdown(wait=False, cancel_futures=True)
+        if manager is not None:
+            # Queued parses are cancelled; running ones usually end within the grace period,
+            # and the pool then stops its workers itself. A worker killed while it writes its
+            # result leaves a partial message that blocks the pool's manager thread (and so
+            # interpreter exit) for ever, so killing is kept for parses that outlive the grace.
+            manager.join(timeout=ABORT_GRACE_SECONDS)
         for process in processes.values():
             if process.is_alive():
                 process.terminate()
