@@ -14,7 +14,17 @@ from typing import Any, ClassVar, Literal
 
 from fastapi_users_db_sqlalchemy import SQLAlchemyBaseUserTableUUID
 from fastapi_users_db_sqlalchemy.generics import GUID
-from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, MetaData, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase
 from sqlmodel import Field, SQLModel
 
@@ -182,3 +192,76 @@ class IntegrationCredential(SQLModel, table=True):
     secret: str = Field(sa_type=Text)
     created_at: datetime = _when()
     updated_at: datetime = _when()
+
+
+class OAuthClient(SQLModel, table=True):
+    """An OAuth client registered dynamically (RFC 7591) by an MCP client.
+
+    ``info`` is the registration as the SDK models it (``OAuthClientInformationFull``) without
+    the secret; ``secret`` is the client secret encrypted like integration credentials (the SDK
+    compares it in clear at the token endpoint), ``None`` for public clients."""
+
+    __tablename__: ClassVar[str] = "oauth_client"
+
+    client_id: str = Field(primary_key=True, max_length=100)
+    info: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    secret: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = _when()
+
+
+class OAuthAuthorization(SQLModel, table=True):
+    """One authorization request: pending while the user logs in and consents, then the
+    authorization code (its hash), used once.
+
+    ``request`` holds the validated ``/authorize`` parameters (redirect URI, PKCE challenge,
+    state, scopes, resource); ``csrf`` the token of the consent form last shown to ``user_id``.
+    """
+
+    __tablename__: ClassVar[str] = "oauth_authorization"
+
+    id: str = Field(primary_key=True, max_length=64)
+    client_id: str = Field(
+        sa_column=Column(
+            String(100), ForeignKey("oauth_client.client_id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    request: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    user_id: uuid.UUID | None = Field(
+        default=None,
+        sa_column=Column(GUID, ForeignKey("user.id", ondelete="CASCADE"), nullable=True),
+    )
+    csrf: str | None = Field(default=None, max_length=64)
+    code_hash: str | None = Field(default=None, max_length=128, unique=True, index=True)
+    workspaces: list[str] = Field(default_factory=list, sa_type=JSON)
+    scopes: list[str] = Field(default_factory=list, sa_type=JSON)
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
+    used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    grant_id: uuid.UUID | None = Field(default=None, sa_type=GUID)
+    created_at: datetime = _when()
+
+
+class OAuthGrant(SQLModel, table=True):
+    """What a user consented to for one client: the workspaces, whether writes are allowed
+    (scope ``mcp:write``), the resource the tokens are bound to (RFC 8707), and the current
+    access and refresh tokens (hashes; both rotate on refresh). Deleting it revokes both."""
+
+    __tablename__: ClassVar[str] = "oauth_grant"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True, sa_type=GUID)
+    user_id: uuid.UUID = _user_fk()
+    client_id: str = Field(
+        sa_column=Column(
+            String(100), ForeignKey("oauth_client.client_id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    client_name: str = Field(max_length=200)
+    workspaces: list[str] = Field(default_factory=list, sa_type=JSON)
+    scopes: list[str] = Field(default_factory=list, sa_type=JSON)
+    resource: str = Field(sa_type=Text)
+    access_hash: str = Field(max_length=128, unique=True, index=True)
+    access_expires_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
+    refresh_hash: str = Field(max_length=128, unique=True, index=True)
+    previous_refresh_hash: str | None = Field(default=None, max_length=128, index=True)
+    refresh_expires_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
+    created_at: datetime = _when()
+    last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
