@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -37,6 +38,9 @@ class Principal:
     user_id: str
     context: ToolContext
     """Workspace, credentials and ``actor`` (normally ``user_id``) of this user's calls."""
+    read_only: bool = False
+    """The token allows no writes (an OAuth grant without ``mcp:write``): write tools are
+    hidden and refused, as with ``X-MCP-Readonly``."""
 
 
 class TokenVerifier(Protocol):
@@ -66,12 +70,18 @@ class StaticTokenVerifier:
         return Principal(user_id=self.user_id, context=self.context)
 
 
-def _challenge(error: str | None, description: str | None) -> str:
+ResourceMetadata = Callable[[HTTPConnection], str | None]
+"""The RFC 9728 metadata URL to name in ``WWW-Authenticate`` for a request (``None``: none)."""
+
+
+def _challenge(error: str | None, description: str | None, resource_metadata: str | None) -> str:
     parts = [f'realm="{REALM}"']
     if error:
         parts.append(f'error="{error}"')
     if description:
         parts.append(f'error_description="{description}"')
+    if resource_metadata:
+        parts.append(f'resource_metadata="{resource_metadata}"')
     return "Bearer " + ", ".join(parts)
 
 
@@ -88,12 +98,15 @@ async def _json(
     await send({"type": "http.response.body", "body": body})
 
 
-async def _unauthorized(send: Send, error: str | None, description: str) -> None:
+async def _unauthorized(
+    send: Send, error: str | None, description: str, resource_metadata: str | None
+) -> None:
+    challenge = _challenge(error, description if error else None, resource_metadata)
     await _json(
         send,
         401,
         {"error": error or "unauthorized", "error_description": description},
-        (b"www-authenticate", _challenge(error, description if error else None).encode()),
+        (b"www-authenticate", challenge.encode()),
     )
 
 
@@ -104,24 +117,37 @@ async def _refused(send: Send, exc: ToolError) -> None:
 
 @dataclass(frozen=True)
 class BearerAuth:
-    """ASGI middleware: ``Authorization: Bearer <token>`` or 401 with ``WWW-Authenticate``."""
+    """ASGI middleware: ``Authorization: Bearer <token>`` or 401 with ``WWW-Authenticate``
+    (naming the protected-resource metadata when ``resource_metadata`` gives its URL, so OAuth
+    clients can discover the authorization server, RFC 9728 §5.1)."""
 
     app: ASGIApp
     verifier: TokenVerifier
+    resource_metadata: ResourceMetadata | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        metadata = (
+            None
+            if self.resource_metadata is None
+            else self.resource_metadata(HTTPConnection(scope))
+        )
         header = Headers(scope=scope).get("authorization")
         if not header:
-            await _unauthorized(send, None, "an Authorization: Bearer <token> header is required")
+            await _unauthorized(
+                send, None, "an Authorization: Bearer <token> header is required", metadata
+            )
             return
         scheme, _, token = header.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             await _unauthorized(
-                send, "invalid_request", "the Authorization header must be 'Bearer <token>'"
+                send,
+                "invalid_request",
+                "the Authorization header must be 'Bearer <token>'",
+                metadata,
             )
             return
         try:
@@ -130,7 +156,9 @@ class BearerAuth:
             await _refused(send, exc)
             return
         if principal is None:
-            await _unauthorized(send, "invalid_token", "the access token is unknown or revoked")
+            await _unauthorized(
+                send, "invalid_token", "the access token is unknown, expired or revoked", metadata
+            )
             return
         inner: dict[str, Any] = {**scope, PRINCIPAL_SCOPE_KEY: principal}
         await self.app(inner, receive, send)

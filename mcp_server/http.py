@@ -28,7 +28,13 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from agent.summary_model import LazySummaryModel
-from mcp_server.auth import PRINCIPAL_SCOPE_KEY, BearerAuth, Principal, TokenVerifier
+from mcp_server.auth import (
+    PRINCIPAL_SCOPE_KEY,
+    BearerAuth,
+    Principal,
+    ResourceMetadata,
+    TokenVerifier,
+)
 from mcp_server.options import ToolFilter
 from mcp_server.server import RequestContext, build_server
 from tools.context import ToolContext
@@ -146,10 +152,12 @@ def create_mcp_app(
     allowed_origins: Sequence[str] = (),
     specs: Iterable[ToolSpec] | None = None,
     summary_model: LazySummaryModel | None = None,
+    resource_metadata: ResourceMetadata | None = None,
 ) -> McpHttpApp:
     """The MCP server over streamable HTTP, each request authenticated by ``token_verifier``.
 
-    ``summary_model`` serves tools that use a model when the caller's context has none.
+    ``summary_model`` serves tools that use a model when the caller's context has none;
+    ``resource_metadata`` names the OAuth protected-resource metadata in 401 answers.
     """
     server: Any = build_server(
         principal_context, tool_filter=tool_filter, specs=specs, summary_model=summary_model
@@ -159,7 +167,7 @@ def create_mcp_app(
         app=server, stateless=True, json_response=False, security_settings=security
     )
     mcp = ProtocolVersionCheck(StreamableHTTPASGIApp(manager))
-    endpoint = HostCheck(BearerAuth(mcp, token_verifier), security)
+    endpoint = HostCheck(BearerAuth(mcp, token_verifier, resource_metadata), security)
     return McpHttpApp(endpoint=endpoint, session_manager=manager, summary_model=summary_model)
 
 

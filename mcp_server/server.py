@@ -24,6 +24,7 @@ from starlette.requests import Request
 
 from agent.summary_model import LazySummaryModel
 from mcp_server import adapter, logs, options, prompts, resources
+from mcp_server.auth import PRINCIPAL_SCOPE_KEY, Principal
 from mcp_server.cancellation import CallState, run_call
 from mcp_server.options import ToolFilter
 from tools.context import ToolContext
@@ -95,7 +96,11 @@ def build_server(
         request = rctx.request
         if not isinstance(request, Request):
             return None
-        return options.request_filter(request.headers, request.query_params)
+        narrowed = options.request_filter(request.headers, request.query_params)
+        principal = request.scope.get(PRINCIPAL_SCOPE_KEY)
+        if isinstance(principal, Principal) and principal.read_only:
+            narrowed = dataclasses.replace(narrowed or ToolFilter(), read_only=True)
+        return narrowed
 
     @cache
     def listing() -> list[types.Tool]:
@@ -129,7 +134,8 @@ def build_server(
         if narrowed is not None and not narrowed.allows(spec):
             return adapter.failure(
                 f"tool {spec.name!r} is not enabled for this request "
-                f"({options.TOOLSETS_HEADER} / {options.READONLY_HEADER})",
+                f"({options.TOOLSETS_HEADER} / {options.READONLY_HEADER}, or a token "
+                "authorized without writes)",
                 code="unknown_tool",
             )
         try:

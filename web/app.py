@@ -42,6 +42,7 @@ def create_app(
     ``FAST_GENAI_MCP_ALLOWED_HOSTS`` (the address ``serve`` binds, for example).
     """
     from mcp_server.settings import McpSettings
+    from web.auth.oauth.routes import install_oauth
     from web.mcp_mount import mount_mcp
     from web.routes import approvals, chat, conversations, health, runs, tokens, tool_calls, users
     from web.routes import integrations as integrations_routes
@@ -116,6 +117,7 @@ def create_app(
         allowed_hosts=[*mcp_settings.mcp_allowed_hosts, *allowed_hosts],
         allowed_origins=[*mcp_settings.mcp_allowed_origins, *settings.cors_origins],
     )
+    install_oauth(app)
     install_page(app)
 
     if settings.cors_origins:

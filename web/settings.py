@@ -82,6 +82,20 @@ class WebSettings(AppSettings):
     jwt_lifetime_seconds: int = Field(
         default=7 * 24 * 3600, ge=60, description="How long a login (JWT) token is valid, seconds."
     )
+    public_url: str | None = Field(
+        default=None,
+        description="The server's public base URL (for example https://genai.example.com): the "
+        "OAuth issuer, and the resource `/mcp` tokens are bound to. Unset: the URL a request "
+        "came in on, which OAuth accepts only on loopback (http://127.0.0.1:8000).",
+    )
+    oauth_access_token_seconds: int = Field(
+        default=3600, ge=60, description="How long an OAuth access token (MCP clients) is valid."
+    )
+    oauth_refresh_token_days: int = Field(
+        default=30,
+        ge=1,
+        description="How long an OAuth refresh token is valid, days; each refresh replaces it.",
+    )
     sse_ping_seconds: float = Field(
         default=15.0, gt=0, description="Keep-alive comment interval on streamed answers, seconds."
     )
@@ -156,6 +170,18 @@ class WebSettings(AppSettings):
     @classmethod
     def _normalise(cls, value: str) -> str:
         return normalise_database_url(value)
+
+    @field_validator("public_url", mode="after")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ValueError(f"public_url must be an http(s) URL without a query, not {value!r}")
+        return value.strip().rstrip("/")
 
     @field_validator("workspaces", "workspace_readers", mode="before")
     @classmethod

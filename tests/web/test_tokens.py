@@ -37,6 +37,7 @@ async def test_create_list_and_the_token_shown_once(
     [row] = listed.json()
     assert row == {
         "id": created["id"],
+        "kind": "token",
         "name": "laptop",
         "created_at": created["created_at"],
         "last_used_at": None,
