@@ -89,7 +89,12 @@ async def test_no_wrong_or_jwt_tokens_are_401(api: httpx.AsyncClient, base: str)
     url = base + "/mcp"
     missing = await api.post(url, json=INIT, headers=ACCEPT)
     assert missing.status_code == 401
-    assert missing.headers["www-authenticate"] == 'Bearer realm="fast-genai"'
+    # no error code for a missing token (RFC 6750 §3.1), and where OAuth clients find the
+    # authorization server (RFC 9728 §5.1)
+    assert missing.headers["www-authenticate"] == (
+        f'Bearer realm="fast-genai", resource_metadata="{base}/.well-known/'
+        'oauth-protected-resource/mcp"'
+    )
     for authorization in (
         "Bearer fg_" + "x" * 43,
         "Bearer nonsense",
