@@ -91,14 +91,20 @@ def build_server(
     ) -> types.EmptyResult:
         return await gate_for(rctx).set_level(rctx, params)
 
+    def token_read_only(rctx: RequestContext) -> bool:
+        """Whether the caller's token allows no writes (an OAuth grant without mcp:write)."""
+        request = rctx.request
+        principal = request.scope.get(PRINCIPAL_SCOPE_KEY) if isinstance(request, Request) else None
+        return isinstance(principal, Principal) and principal.read_only
+
     def asked_for(rctx: RequestContext) -> ToolFilter | None:
-        """The narrower choice an HTTP request makes (headers or query); none on stdio."""
+        """The narrower choice an HTTP request makes (headers or query, and its token's
+        scope); none on stdio."""
         request = rctx.request
         if not isinstance(request, Request):
             return None
         narrowed = options.request_filter(request.headers, request.query_params)
-        principal = request.scope.get(PRINCIPAL_SCOPE_KEY)
-        if isinstance(principal, Principal) and principal.read_only:
+        if token_read_only(rctx):
             narrowed = dataclasses.replace(narrowed or ToolFilter(), read_only=True)
         return narrowed
 
@@ -132,10 +138,12 @@ def build_server(
         except ToolError as exc:
             return adapter.failure(str(exc), code=exc.code)
         if narrowed is not None and not narrowed.allows(spec):
+            if spec.writes and token_read_only(rctx):
+                why = "this client was authorized without writes (ask again with mcp:write)"
+            else:
+                why = f"{options.TOOLSETS_HEADER} / {options.READONLY_HEADER}"
             return adapter.failure(
-                f"tool {spec.name!r} is not enabled for this request "
-                f"({options.TOOLSETS_HEADER} / {options.READONLY_HEADER}, or a token "
-                "authorized without writes)",
+                f"tool {spec.name!r} is not enabled for this request ({why})",
                 code="unknown_tool",
             )
         try:

@@ -41,6 +41,7 @@ from tests.fakes.loopback import serve_app
 from tests.mcp_client import ACCEPT, INIT, text_of
 from tests.web.conftest import Person, register
 from tools.registry import TOOLS
+from web.db import Database
 from web.models import OAuthGrant, utcnow
 from web.settings import WebSettings
 
@@ -236,7 +237,7 @@ async def test_without_writes_the_client_is_read_only_and_kept_to_its_workspaces
         assert names == {spec.name for spec in TOOLS} - WRITERS
         refused = await client.call_tool("create_file", {"path": "x.txt", "content": "no"})
         assert refused.is_error
-        assert "without writes" in text_of(refused)
+        assert "authorized without writes" in text_of(refused)
     assert storage.tokens is not None and storage.tokens.scope == "mcp:read"
     token = storage.tokens.access_token
     async with httpx.AsyncClient(timeout=30) as raw:
@@ -436,7 +437,7 @@ async def test_refresh_rotates_and_the_old_refresh_token_is_refused(flow: Flow) 
 
 
 async def test_expired_revoked_and_foreign_resource_tokens_get_401(
-    flow: Flow, app: FastAPI, alice: Person
+    flow: Flow, database_url: str, alice: Person
 ) -> None:
     tokens = await flow.tokens()
     token = tokens["access_token"]
@@ -446,11 +447,15 @@ async def test_expired_revoked_and_foreign_resource_tokens_get_401(
     foreign = await flow.mcp(token, host=f"localhost:{port}")
     assert foreign.status_code == 401
     assert 'error="invalid_token"' in foreign.headers["www-authenticate"]
-    # expired
-    async with app.state.web.db.write() as session:
-        await session.execute(
-            update(OAuthGrant).values(access_expires_at=utcnow() - timedelta(seconds=1))
-        )
+    # expired (the test's own engine: the server's pool belongs to the server's event loop)
+    db = Database.connect(database_url)
+    try:
+        async with db.write() as session:
+            await session.execute(
+                update(OAuthGrant).values(access_expires_at=utcnow() - timedelta(seconds=1))
+            )
+    finally:
+        await db.close()
     expired = await flow.mcp(token)
     assert expired.status_code == 401
     assert "resource_metadata=" in expired.headers["www-authenticate"]
@@ -504,3 +509,34 @@ async def test_the_consent_form_checks_its_token_and_the_login_its_password(
     answer = parse_qs(urlsplit(denied.headers["location"]).query)
     assert answer["error"] == ["access_denied"] and answer["state"] == ["st"]
     assert (await api.get(consent_url)).status_code == 400  # the request is over
+
+
+@pytest.fixture
+def served(workspace: Path, tmp_path: Path) -> Iterator[str]:
+    from tests.web.test_serve_e2e import Server
+
+    (workspace / "notes.txt").write_text("served notes\n")
+    server = Server(workspace, tmp_path / "serve.log")
+    try:
+        server.wait_ready()
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+async def test_an_oauth_only_client_uses_a_real_fast_genai_serve(served: str) -> None:
+    """``fast-genai serve`` as started from a clone: the client has nothing but the URL."""
+    async with httpx.AsyncClient(base_url=served, timeout=30) as api:
+        alice = await register(api, "alice@example.org")
+    browser = Browser(served, alice, workspaces=["default"], writes=False)
+    provider, url = await connect_with_oauth(served, browser, MemoryStorage())
+    async with (
+        httpx2.AsyncClient(auth=provider, timeout=30) as http,
+        Client(streamable_http_client(url, http_client=http)) as client,
+    ):
+        names = {tool.name for tool in (await client.list_tools()).tools}
+        assert names == {spec.name for spec in TOOLS} - WRITERS
+        notes = await client.call_tool("read_file", {"path": "notes.txt"})
+        assert not notes.is_error, text_of(notes)
+        assert "served notes" in text_of(notes)

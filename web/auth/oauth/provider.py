@@ -35,6 +35,7 @@ from mcp.server.auth.provider import (
 )
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 from sqlalchemy import CursorResult, delete, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
 from web.auth.access_tokens import aware, token_hash
@@ -56,6 +57,8 @@ REQUEST_LIFETIME = timedelta(minutes=10)
 """How long a user has to log in and consent."""
 CODE_LIFETIME = timedelta(minutes=5)
 TOUCH_INTERVAL = timedelta(minutes=1)
+KEEP_USED = timedelta(hours=1)
+"""How long an expired request or code is kept (a code's replay within it revokes its grant)."""
 _UNSAFE_SCHEMES = frozenset({"javascript", "data", "file", "vbscript", "about", "blob"})
 _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
@@ -189,6 +192,7 @@ class OAuthProvider(OAuthAuthorizationServerProvider[Code, Refresh, AccessToken]
             expires_at=utcnow() + REQUEST_LIFETIME,
         )
         async with self.db.write() as session:
+            await _sweep(session)
             session.add(row)
         return self.urls.at(f"{CONSENT_PATH}?request={row.id}")
 
@@ -356,6 +360,16 @@ class OAuthProvider(OAuthAuthorizationServerProvider[Code, Refresh, AccessToken]
             refresh_token=refresh,
             scope=" ".join(scopes),
         )
+
+
+async def _sweep(session: AsyncSession) -> None:
+    """Forget requests and codes past their time (a used code a while longer, to recognise its
+    replay) and grants whose refresh token has expired."""
+    now = utcnow()
+    await session.execute(
+        delete(OAuthAuthorization).where(col(OAuthAuthorization.expires_at) < now - KEEP_USED)
+    )
+    await session.execute(delete(OAuthGrant).where(col(OAuthGrant.refresh_expires_at) < now))
 
 
 def pending_expired(row: OAuthAuthorization, now: datetime | None = None) -> bool:
