@@ -540,3 +540,24 @@ async def test_an_oauth_only_client_uses_a_real_fast_genai_serve(served: str) ->
         notes = await client.call_tool("read_file", {"path": "notes.txt"})
         assert not notes.is_error, text_of(notes)
         assert "served notes" in text_of(notes)
+
+
+async def test_an_expired_refresh_token_is_refused_and_its_grant_swept(
+    flow: Flow, database_url: str, alice: Person
+) -> None:
+    tokens = await flow.tokens()
+    db = Database.connect(database_url)
+    try:
+        async with db.write() as session:
+            await session.execute(
+                update(OAuthGrant).values(refresh_expires_at=utcnow() - timedelta(seconds=1))
+            )
+    finally:
+        await db.close()
+    refused = await flow.refresh(tokens["refresh_token"])
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+    listed = (await flow.http.get("/api/v1/tokens", headers=alice.headers)).json()
+    assert [row["kind"] for row in listed] == ["oauth"]
+    # the next authorization request sweeps it
+    assert (await flow.http.get("/authorize", params=flow.authorize_params())).status_code == 302
+    assert (await flow.http.get("/api/v1/tokens", headers=alice.headers)).json() == []
