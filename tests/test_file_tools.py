@@ -390,9 +390,7 @@ async def test_dry_run_of_an_overwrite_diffs_against_the_current_text(
     workspace: Path, ctx: ToolContext
 ) -> None:
     write_tree(workspace, {"notes.md": "one\ntwo\nthree\n", "blob.bin": b"\xff\xfe\x00"})
-    result = await create_file(
-        ctx, "notes.md", "one\nTWO\nthree", overwrite=True, dry_run=True
-    )
+    result = await create_file(ctx, "notes.md", "one\nTWO\nthree", overwrite=True, dry_run=True)
     assert result.diff is not None and not result.diff_truncated
     lines = result.diff.splitlines()
     assert lines[:2] == ["--- a/notes.md", "+++ b/notes.md"]

@@ -1,6 +1,7 @@
 """A pydantic-ai ``FunctionModel`` that behaves by the user's words, for web tests.
 
 - ``create PATH`` -> calls ``create_file(path=PATH, content="hello")`` (a write: needs approval)
+- ``overwrite PATH`` -> calls ``create_file(path=PATH, content="hello\nworld\n", overwrite=True)``
 - ``read PATH``   -> calls ``read_file(path=PATH)``
 - ``slow N``      -> streams N words, 50 ms apart (for stop and disconnect tests)
 - ``fail``        -> the model raises an error after a first word
@@ -50,6 +51,9 @@ def _decide(messages: list[ModelMessage]) -> tuple[str, list[str] | ToolCallPart
     words = prompt.split()
     if len(words) >= 2 and words[0] == "create":
         return "call", ToolCallPart("create_file", {"path": words[1], "content": "hello"})
+    if len(words) >= 2 and words[0] == "overwrite":
+        arguments = {"path": words[1], "content": "hello\nworld\n", "overwrite": True}
+        return "call", ToolCallPart("create_file", arguments)
     if len(words) >= 2 and words[0] == "read":
         return "call", ToolCallPart("read_file", {"path": words[1]})
     if len(words) >= 2 and words[0] == "slow":

@@ -2,11 +2,16 @@
 
 The conversation lives on the server: the request's ``id`` names it (a UUID, or any string,
 mapped per user), its history is loaded from the database, and of the client's messages only the
-new user message and approval decisions are used. An approval must answer a write call this
-server holds for the same user and conversation (claimed once; a forged or replayed one is
-refused with 409 before anything runs); the executed arguments are the stored ones, or edited
-ones sent in ``edits`` (validated again). The user's message is stored before the answer
-starts; the turn is a durable workflow (``web.runs.workflows``) that stores the rest as it goes.
+new user message and approval decisions are used. ``trigger: "regenerate-message"`` answers the
+last (or ``messageId``'s) user message again, and a submit whose ``messageId`` names a stored user
+message replaces it (an edit); either drops what followed (``web.runs.branches``). One answer is
+one assistant message id on the stream and after a reload (``web.runs.answer_stream``).
+
+An approval must answer a write call this server holds for the same user and conversation
+(claimed once; a forged, replayed or expired one is refused with 409 before anything runs); the
+executed arguments are the stored ones, or edited ones sent in ``edits`` (validated again). The
+user's message is stored before the answer starts; the turn is a durable workflow
+(``web.runs.workflows``) that stores the rest as it goes.
 A conversation runs one turn at a time on every instance (409 ``run_in_progress``). A run can be
 stopped with ``/conversations/{id}/stop``; a client that goes away does not stop it, and can
 re-attach to it with ``GET /chat/{id}/stream`` on any instance (the turn's UI events are a DBOS
@@ -24,12 +29,12 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sse_starlette import EventSourceResponse
 
-from tools.errors import InvalidArgument, Unsupported
+from tools.errors import InvalidArgument
 from web import limits
 from web.auth.users import CurrentUser
 from web.db import SessionDep
 from web.models import PendingApproval
-from web.runs import approvals, control, history, streams, workflows
+from web.runs import approvals, branches, control, history, stale_approvals, streams, workflows
 from web.runs.agent_runs import (
     get_agent,
     open_conversation,
@@ -64,6 +69,13 @@ class ChatRequest(BaseModel):
     edits: dict[str, dict[str, Any]] | None = Field(
         default=None, description="Edited arguments per approved tool call id."
     )
+    message_id: str | None = Field(
+        default=None,
+        max_length=200,
+        validation_alias="messageId",
+        description="Regenerate: the answer (or the user message it answers) to regenerate, "
+        "the last by default. Submit: a stored user message this one replaces (an edit).",
+    )
 
 
 @router.post(
@@ -84,11 +96,8 @@ async def chat(
     """Send a message (or approval decisions) and stream the answer."""
     from pydantic_ai.ui.vercel_ai import VercelAIAdapter
 
-    run_input = _run_input(body.model_dump_json(exclude={"edits"}).encode())
-    if run_input.trigger == "regenerate-message":
-        raise Unsupported(
-            "regenerating an answer is not supported", hint="send the message again instead"
-        )
+    run_input = _run_input(body.model_dump_json(exclude={"edits", "message_id"}).encode())
+    regenerating = run_input.trigger == "regenerate-message"
     agent = get_agent(state)
     conversation_id = parse_conversation_id(run_input.id, user)
     adapter = VercelAIAdapter(
@@ -98,9 +107,10 @@ async def chat(
         manage_message_history="server",
         accept=request.headers.get("accept"),
     )
-    new_turn = _new_user_turn(adapter)
-    requested = _decisions(adapter)
-    if not new_turn and not requested:
+    # a regenerate request ends with the user message to answer again: it is stored already
+    new_turn = [] if regenerating else branches.with_new_answer(_new_user_turn(adapter))
+    requested = {} if regenerating else _decisions(adapter)
+    if not new_turn and not requested and not regenerating:
         raise InvalidArgument("send a new user message or approval decisions")
     await limits.enforce(state, user)  # 429 before anything is stored or streamed
 
@@ -120,6 +130,7 @@ async def chat(
             await session.flush()
         decisions: dict[str, workflows.Decision] = {}
         if requested:
+            await stale_approvals.refuse_stale(session, user, conversation.id, requested)
             claimed = await approvals.claim_for_conversation(
                 session, user, conversation.id, requested
             )
@@ -128,6 +139,10 @@ async def chat(
         await control.claim(session, conversation, workflow_id)
         if not requested and conversation.status == "needs_approval":
             await approvals.expire_conversation(session, conversation.id)  # voided by a message
+        if regenerating:  # the old answer is dropped (web.runs.branches)
+            await branches.regenerate(session, conversation.id, body.message_id)
+        elif new_turn:  # an edited user message replaces it and what followed
+            await branches.cut_for_edit(session, conversation.id, body.message_id)
         await history.append(session, conversation.id, new_turn)
 
     turn = workflows.Turn(

@@ -29,6 +29,7 @@ from sqlmodel import col
 
 from web.models import Conversation, Usage, User, utcnow
 from web.runs import approvals, history, streams
+from web.runs.answer_stream import AnswerStream, unexpected_failure
 from web.runs.durable import CURRENT_EVENTS, CURRENT_HISTORY, HistoryTarget
 from web.runs.engine import current
 
@@ -220,9 +221,11 @@ async def chat_turn(turn: Turn) -> Outcome:
     assert workflow_id is not None
     stored = await DBOS.run_step_async({"name": "history.load"}, load_history, turn.conversation_id)
     run = _ChatTurn(engine.state, turn, workflow_id, len(stored))
+    shaped = AnswerStream.of(engine.state, turn, stored)  # one message id, usage, previews
     try:
         async for chunk in run.stream(stored):
-            await streams.publish(workflow_id, chunk.encode(SDK_VERSION))
+            for out in await shaped.shape(chunk, run.outcome):
+                await streams.publish(workflow_id, out.encode(SDK_VERSION))
     finally:
         await streams.publish(workflow_id, streams.END)
     assert run.outcome is not None
@@ -332,7 +335,7 @@ class _ChatTurn:
             )
             if failure is not None:
                 raise failure from exc
-            raise
+            raise unexpected_failure(exc) from exc
 
     async def _completed(self, result: AgentRunResult[Any]) -> AsyncIterator[BaseChunk]:
         from pydantic_ai.ui.vercel_ai.response_types import DataChunk
