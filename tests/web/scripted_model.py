@@ -5,6 +5,7 @@
 - ``read PATH``   -> calls ``read_file(path=PATH)``
 - ``slow N``      -> streams N words, 50 ms apart (for stop and disconnect tests)
 - ``fail``        -> the model raises an error after a first word
+- ``crash``       -> the model raises an unexpected error naming an internal id
 - ``ghost``       -> keeps calling a tool that does not exist (until the retries run out)
 - anything else   -> answers ``You said: <text>`` in a few chunks
 After a tool result it answers ``<tool> returned: <content>`` (or ``denied: <message>``).
@@ -60,6 +61,8 @@ def _decide(messages: list[ModelMessage]) -> tuple[str, list[str] | ToolCallPart
         return "slow", [f"w{i} " for i in range(int(words[1]))]
     if words[:1] == ["fail"]:
         return "fail", ["partial "]
+    if words[:1] == ["crash"]:
+        return "crash", ["partial "]
     return "text", ["You said: ", prompt]
 
 
@@ -79,6 +82,8 @@ async def _respond(messages: list[ModelMessage], info: AgentInfo) -> ModelRespon
         return ModelResponse(parts=[value])
     if kind == "fail":
         raise ModelHTTPError(status_code=500, model_name="scripted", body={"error": "boom"})
+    if kind == "crash":
+        raise RuntimeError("state of pyd_ai_0f1e2d3c4b5a is broken")
     return ModelResponse(parts=[TextPart("".join(value))])
 
 
@@ -101,6 +106,8 @@ async def _stream(
         yield chunk
     if kind == "fail":
         raise ModelHTTPError(status_code=500, model_name="scripted", body={"error": "boom"})
+    if kind == "crash":
+        raise RuntimeError("state of pyd_ai_0f1e2d3c4b5a is broken")
 
 
 def scripted_model() -> FunctionModel:

@@ -219,6 +219,20 @@ async def test_editing_a_user_message_replaces_it_and_what_followed(
     assert len(restored["stored"]) == 2
 
 
+async def test_an_unexpected_failure_is_told_as_a_sentence(
+    client: httpx.AsyncClient, alice: Person
+) -> None:
+    chat_id = str(uuid.uuid4())
+    response = await chat(client, alice, chat_id, [user_message("crash now")])
+    assert response.status_code == 200
+    error = one(sse_chunks(response.text), "error")["errorText"]
+    assert "error on the server" in error
+    assert "pyd_ai" not in response.text and "RuntimeError" not in response.text
+    stored = await detail(client, alice, chat_id)
+    assert stored["status"] == "failed"
+    assert "error on the server" in stored["error"] and "pyd_ai" not in stored["error"]
+
+
 def test_error_text_has_no_internal_ids() -> None:
     text = friendly_error(
         "no pending call pyd_ai_0a1b2c3d awaits a decision in "

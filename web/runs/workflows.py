@@ -29,7 +29,7 @@ from sqlmodel import col
 
 from web.models import Conversation, Usage, User, utcnow
 from web.runs import approvals, history, streams
-from web.runs.answer_stream import AnswerStream, unexpected_failure
+from web.runs.answer_stream import AnswerStream, friendly_error, unexpected_failure
 from web.runs.durable import CURRENT_EVENTS, CURRENT_HISTORY, HistoryTarget
 from web.runs.engine import current
 
@@ -319,8 +319,8 @@ class _ChatTurn:
             ) from None
         except Exception as exc:
             failure = run_failure(exc, agent_settings(self.state))
-            message = str(failure or exc)
-            log.warning("chat run %s failed: %s", self.turn.conversation_id, message)
+            log.warning("chat run %s failed: %s", self.turn.conversation_id, failure or exc)
+            message = friendly_error(str(failure or unexpected_failure(exc)))  # shown to people
             self.outcome = await DBOS.run_step_async(
                 {"name": "run.finish"},
                 _finish_step,
