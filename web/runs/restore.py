@@ -49,17 +49,26 @@ async def ui_messages(
         if not answer:
             continue
         parts: list[dict[str, Any]] = []
+        kept_after: list[dict[str, Any]] = []
         last_metadata: dict[str, Any] = {}
         first_id: str | None = None
         for ui in _dump(answer):
             if ui["role"] != "assistant":
-                continue  # retry feedback the framework sent the model, not the user's words
+                # a summary of earlier turns (``data-compaction``) is kept; retry feedback the
+                # framework sent the model is not the user's words and is left out
+                if any(str(p.get("type", "")).startswith("data-") for p in ui["parts"]):
+                    if parts:
+                        kept_after.append(ui)
+                    else:
+                        out.append(ui)
+                continue
             first_id = first_id or ui["id"]
             if parts:
                 parts.append({"type": "step-start"})
             parts.extend(ui["parts"])
             last_metadata = ui.get("metadata") or {}
         if not parts:
+            out.extend(kept_after)
             continue
         answer_id = answers.answer_id_of(prompt) if prompt is not None else first_id
         out.append(
@@ -70,6 +79,7 @@ async def ui_messages(
                 "parts": await _approval_states(state, session, user, parts, rows, running),
             }
         )
+        out.extend(kept_after)
     return out
 
 
