@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 EXPIRED = (
     "This write was not run: it is no longer awaiting approval (a later message replaced it, "
-    "or its answer ended)."
+    "it waited too long, or its answer ended)."
 )
 UNFINISHED = "This write was decided, but its answer stopped before the result was recorded."
 
@@ -133,11 +133,12 @@ async def _approval_states(
 ) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for part in parts:
-        if part.get("state") != "approval-requested":
-            out.append(part)
+        tool = str(part.get("type", "")).removeprefix("tool-")
+        spec = state.tools.get(tool)
+        if part.get("state") != "approval-requested" or spec is None or not spec.writes:
+            out.append(part)  # (a question to the user, ask_user, is no write: left as it is)
             continue
         call_id = str(part.get("toolCallId"))
-        tool = str(part.get("type", "")).removeprefix("tool-")
         row = rows.get(call_id)
         if row is not None and row.status == "pending":
             out.append(part)

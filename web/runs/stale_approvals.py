@@ -44,8 +44,8 @@ async def refuse_stale(
         )
     if any("expired" in statuses for statuses in stale.values()):
         raise ApprovalExpired(
-            "this write is no longer waiting for approval: a later message replaced it, "
-            "so it was not run",
+            "this write is no longer waiting for approval (a later message replaced it, or it "
+            "waited too long), so it was not run",
             hint="ask again if you still want it written",
         )
     raise Conflict(
