@@ -1,4 +1,4 @@
-"""``fast-genai runs list|cancel``: the server's runs (DBOS workflows), for operators."""
+"""``fast-genai runs list|recover|cancel``: the server's runs (DBOS workflows), for operators."""
 
 from __future__ import annotations
 
@@ -35,6 +35,33 @@ def list_runs(
             f"{row.executor}  {started}",
             markup=False,
         )
+
+
+@app.command("recover")
+def recover(
+    executor: Annotated[
+        str,
+        typer.Option(
+            "--executor",
+            help="The executor id of the instance that is gone (the executor column of `runs "
+            "list`). Never the id of an instance still running: its runs would run twice.",
+        ),
+    ],
+) -> None:
+    """Hand the unfinished runs of an instance that will not come back to the running ones: the
+    first live instance to pick each up resumes it from its last completed step."""
+    from cli import render
+    from tools.settings import ToolSettings
+    from web.runs.operators import recover_runs
+    from web.settings import WebSettings
+
+    handed = recover_runs(WebSettings(), ToolSettings().data_dir, executor)
+    for workflow_id in handed:
+        render.out.print(f"recovering {workflow_id}", markup=False)
+    render.err.print(
+        f"{len(handed)} run(s) of executor {executor} handed to the running instances",
+        markup=False,
+    )
 
 
 @app.command("cancel")

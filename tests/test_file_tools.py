@@ -386,6 +386,34 @@ async def test_dry_run_touches_nothing(workspace: Path, ctx: ToolContext) -> Non
     assert (workspace / "x.md").read_text() == "keep"
 
 
+async def test_dry_run_of_an_overwrite_diffs_against_the_current_text(
+    workspace: Path, ctx: ToolContext
+) -> None:
+    write_tree(workspace, {"notes.md": "one\ntwo\nthree\n", "blob.bin": b"\xff\xfe\x00"})
+    result = await create_file(ctx, "notes.md", "one\nTWO\nthree", overwrite=True, dry_run=True)
+    assert result.diff is not None and not result.diff_truncated
+    lines = result.diff.splitlines()
+    assert lines[:2] == ["--- a/notes.md", "+++ b/notes.md"]
+    assert "-two" in lines and "+TWO" in lines and "-three" in lines and "+three" in lines
+    assert lines[-1] == "\\ No newline at end of file"
+    assert (workspace / "notes.md").read_text() == "one\ntwo\nthree\n"
+    new = await create_file(ctx, "fresh.md", "x", dry_run=True)
+    assert new.diff is None  # nothing to compare with
+    binary = await create_file(ctx, "blob.bin", "text", overwrite=True, dry_run=True)
+    assert binary.diff is None and not binary.created
+
+
+async def test_a_big_diff_is_cut_at_a_line(workspace: Path, ctx: ToolContext) -> None:
+    from tools.files.create_file import DIFF_CHARS
+
+    write_tree(workspace, {"big.txt": "".join(f"old line {i}\n" for i in range(5000))})
+    content = "".join(f"new line {i}\n" for i in range(5000))
+    result = await create_file(ctx, "big.txt", content, overwrite=True, dry_run=True)
+    assert result.diff is not None and result.diff_truncated
+    assert len(result.diff) <= DIFF_CHARS
+    assert result.diff.endswith("\n")
+
+
 async def test_failed_write_leaves_nothing_behind(
     workspace: Path, ctx: ToolContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:

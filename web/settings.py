@@ -102,6 +102,12 @@ class WebSettings(AppSettings):
     run_timeout_seconds: float = Field(
         default=600.0, gt=0, description="A chat run still going after this long is cancelled."
     )
+    approval_timeout_seconds: float = Field(
+        default=86400.0,
+        gt=0,
+        description="How long a run waits for a decision on a write (or an answer) it paused on; "
+        "after that the held call expires and the conversation is free again.",
+    )
     shared_credentials: bool = Field(
         default=False,
         description="Let every user's tools use the server's own GITHUB_TOKEN, NOTION_TOKEN, "

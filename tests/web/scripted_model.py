@@ -1,9 +1,11 @@
 """A pydantic-ai ``FunctionModel`` that behaves by the user's words, for web tests.
 
 - ``create PATH`` -> calls ``create_file(path=PATH, content="hello")`` (a write: needs approval)
+- ``overwrite PATH`` -> calls ``create_file(path=PATH, content="hello\nworld\n", overwrite=True)``
 - ``read PATH``   -> calls ``read_file(path=PATH)``
 - ``slow N``      -> streams N words, 50 ms apart (for stop and disconnect tests)
 - ``fail``        -> the model raises an error after a first word
+- ``crash``       -> the model raises an unexpected error naming an internal id
 - ``ghost``       -> keeps calling a tool that does not exist (until the retries run out)
 - anything else   -> answers ``You said: <text>`` in a few chunks
 After a tool result it answers ``<tool> returned: <content>`` (or ``denied: <message>``).
@@ -50,12 +52,17 @@ def _decide(messages: list[ModelMessage]) -> tuple[str, list[str] | ToolCallPart
     words = prompt.split()
     if len(words) >= 2 and words[0] == "create":
         return "call", ToolCallPart("create_file", {"path": words[1], "content": "hello"})
+    if len(words) >= 2 and words[0] == "overwrite":
+        arguments = {"path": words[1], "content": "hello\nworld\n", "overwrite": True}
+        return "call", ToolCallPart("create_file", arguments)
     if len(words) >= 2 and words[0] == "read":
         return "call", ToolCallPart("read_file", {"path": words[1]})
     if len(words) >= 2 and words[0] == "slow":
         return "slow", [f"w{i} " for i in range(int(words[1]))]
     if words[:1] == ["fail"]:
         return "fail", ["partial "]
+    if words[:1] == ["crash"]:
+        return "crash", ["partial "]
     return "text", ["You said: ", prompt]
 
 
@@ -75,6 +82,8 @@ async def _respond(messages: list[ModelMessage], info: AgentInfo) -> ModelRespon
         return ModelResponse(parts=[value])
     if kind == "fail":
         raise ModelHTTPError(status_code=500, model_name="scripted", body={"error": "boom"})
+    if kind == "crash":
+        raise RuntimeError("state of pyd_ai_0f1e2d3c4b5a is broken")
     return ModelResponse(parts=[TextPart("".join(value))])
 
 
@@ -97,6 +106,8 @@ async def _stream(
         yield chunk
     if kind == "fail":
         raise ModelHTTPError(status_code=500, model_name="scripted", body={"error": "boom"})
+    if kind == "crash":
+        raise RuntimeError("state of pyd_ai_0f1e2d3c4b5a is broken")
 
 
 def scripted_model() -> FunctionModel:

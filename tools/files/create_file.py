@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 import stat
@@ -18,6 +19,10 @@ from tools.integrations.write_once import record_write
 from tools.workspace import Workspace
 
 PREVIEW_CHARS = 2_000
+DIFF_CHARS = 20_000
+"""Longest diff a dry run returns (cut at a line, ``diff_truncated`` set)."""
+DIFF_SOURCE_BYTES = 1_000_000
+"""Largest current file a dry run diffs against (a bigger one gets no diff)."""
 MAX_DEPTH = 64
 """Most directory levels a created file's path may have."""
 _PERCENT_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
@@ -33,6 +38,12 @@ class CreatedFile(BaseModel):
     preview: str | None = Field(
         default=None, description="On a dry run, the start of the content that would be written."
     )
+    diff: str | None = Field(
+        default=None,
+        description="On a dry run that overwrites a text file, a unified diff against its "
+        "current content (bounded).",
+    )
+    diff_truncated: bool = Field(default=False, description="True when the diff was cut short.")
 
 
 async def create_file(
@@ -62,12 +73,19 @@ async def create_file(
         )
     exists = _check_existing(ctx.workspace, relative, overwrite=overwrite)
     if dry_run:
+        diff, truncated = (
+            await anyio.to_thread.run_sync(_diff, ctx.workspace, relative, content)
+            if exists
+            else (None, False)
+        )
         return CreatedFile(
             path=relative,
             bytes_written=len(data),
             created=not exists,
             dry_run=True,
             preview=content[:PREVIEW_CHARS],
+            diff=diff,
+            diff_truncated=truncated,
         )
     try:
         created = await anyio.to_thread.run_sync(
@@ -79,6 +97,36 @@ async def create_file(
     arguments = {"path": relative, "content": content, "overwrite": overwrite}
     await record_write(ctx, "create_file", arguments, result)
     return result
+
+
+def _diff(workspace: Workspace, relative: str, content: str) -> tuple[str | None, bool]:
+    """A unified diff of the file's current text against ``content`` (cut at ``DIFF_CHARS``),
+    or ``None`` when the current file is too big or not UTF-8 text."""
+    try:
+        current = workspace.read_bytes(relative, DIFF_SOURCE_BYTES + 1)
+    except (OSError, ToolError):  # gone or replaced since the check: nothing to compare
+        return None, False
+    if len(current) > DIFF_SOURCE_BYTES:
+        return None, False
+    try:
+        old = current.decode("utf-8")
+    except UnicodeDecodeError:
+        return None, False
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True),
+        content.splitlines(keepends=True),
+        fromfile=f"a/{relative}",
+        tofile=f"b/{relative}",
+    )
+    out: list[str] = []
+    size = 0
+    for line in lines:
+        line = line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+        if size + len(line) > DIFF_CHARS:
+            return "".join(out), True
+        out.append(line)
+        size += len(line)
+    return "".join(out), False
 
 
 def _target(workspace: Workspace, path: str) -> Path:

@@ -2,11 +2,16 @@
 
 The conversation lives on the server: the request's ``id`` names it (a UUID, or any string,
 mapped per user), its history is loaded from the database, and of the client's messages only the
-new user message and approval decisions are used. An approval must answer a write call this
-server holds for the same user and conversation (claimed once; a forged or replayed one is
-refused with 409 before anything runs); the executed arguments are the stored ones, or edited
-ones sent in ``edits`` (validated again). The user's message is stored before the answer
-starts; the turn is a durable workflow (``web.runs.workflows``) that stores the rest as it goes.
+new user message and approval decisions are used. ``trigger: "regenerate-message"`` answers the
+last (or ``messageId``'s) user message again, and a submit whose ``messageId`` names a stored user
+message replaces it (an edit); either drops what followed (``web.runs.branches``). One answer is
+one assistant message id on the stream and after a reload (``web.runs.answer_stream``).
+
+An approval must answer a write call this server holds for the same user and conversation
+(claimed once; a forged, replayed or expired one is refused with 409 before anything runs); the
+executed arguments are the stored ones, or edited ones sent in ``edits`` (validated again). The
+user's message is stored before the answer starts; the turn is a durable workflow
+(``web.runs.workflows``) that stores the rest as it goes.
 A conversation runs one turn at a time on every instance (409 ``run_in_progress``). A run can be
 stopped with ``/conversations/{id}/stop``; a client that goes away does not stop it, and can
 re-attach to it with ``GET /chat/{id}/stream`` on any instance (the turn's UI events are a DBOS
@@ -24,12 +29,21 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sse_starlette import EventSourceResponse
 
-from tools.errors import InvalidArgument, Unsupported
+from tools.errors import Conflict, InvalidArgument
 from web import limits
 from web.auth.users import CurrentUser
 from web.db import SessionDep
 from web.models import PendingApproval
-from web.runs import approvals, control, history, streams, workflows
+from web.runs import (
+    approvals,
+    branches,
+    control,
+    history,
+    stale_approvals,
+    streams,
+    waiting,
+    workflows,
+)
 from web.runs.agent_runs import (
     get_agent,
     open_conversation,
@@ -64,6 +78,13 @@ class ChatRequest(BaseModel):
     edits: dict[str, dict[str, Any]] | None = Field(
         default=None, description="Edited arguments per approved tool call id."
     )
+    message_id: str | None = Field(
+        default=None,
+        max_length=200,
+        validation_alias="messageId",
+        description="Regenerate: the answer (or the user message it answers) to regenerate, "
+        "the last by default. Submit: a stored user message this one replaces (an edit).",
+    )
 
 
 @router.post(
@@ -84,11 +105,8 @@ async def chat(
     """Send a message (or approval decisions) and stream the answer."""
     from pydantic_ai.ui.vercel_ai import VercelAIAdapter
 
-    run_input = _run_input(body.model_dump_json(exclude={"edits"}).encode())
-    if run_input.trigger == "regenerate-message":
-        raise Unsupported(
-            "regenerating an answer is not supported", hint="send the message again instead"
-        )
+    run_input = _run_input(body.model_dump_json(exclude={"edits", "message_id"}).encode())
+    regenerating = run_input.trigger == "regenerate-message"
     agent = get_agent(state)
     conversation_id = parse_conversation_id(run_input.id, user)
     adapter = VercelAIAdapter(
@@ -98,9 +116,10 @@ async def chat(
         manage_message_history="server",
         accept=request.headers.get("accept"),
     )
-    new_turn = _new_user_turn(adapter)
-    requested = _decisions(adapter)
-    if not new_turn and not requested:
+    # a regenerate request ends with the user message to answer again: it is stored already
+    new_turn = [] if regenerating else branches.with_new_answer(_new_user_turn(adapter))
+    requested = {} if regenerating else _decisions(adapter)
+    if not new_turn and not requested and not regenerating:
         raise InvalidArgument("send a new user message or approval decisions")
     await limits.enforce(state, user)  # 429 before anything is stored or streamed
 
@@ -119,17 +138,46 @@ async def chat(
             session.add(conversation)
             await session.flush()
         decisions: dict[str, workflows.Decision] = {}
-        if requested:
-            claimed = await approvals.claim_for_conversation(
-                session, user, conversation.id, requested
+        voided: str | None = None
+        if requested:  # 409 with a sentence for an expired, decided or unknown call
+            await stale_approvals.refuse_stale(session, user, conversation.id, requested)
+        if requested and waiting.waits(conversation):
+            # the run waits inside its workflow: deliver the decisions to it (below)
+            if new_turn:
+                raise InvalidArgument(
+                    "decide the writes awaiting approval first, then send a new message"
+                )
+            held = await approvals.pending_for(session, user, conversation.id)
+            matched = _matching(held, requested)
+            decisions = _decisions_of(state, matched, requested, body.edits or {})
+            waiting_run = conversation.active_run
+        else:
+            waiting_run = None
+            if requested:  # a run paused by an earlier version: continue it in a new workflow
+                claimed = await approvals.claim_for_conversation(
+                    session, user, conversation.id, requested
+                )
+                decisions = _decisions_of(state, claimed, requested, body.edits or {})
+            paused = conversation.status == "needs_approval"
+            workflow_id = control.new_workflow_id("chat", conversation.id)
+            voided = await control.claim(
+                session, conversation, workflow_id, take_waiting=not requested
             )
-            decisions = _decisions_of(state, claimed, requested, body.edits or {})
-        workflow_id = control.new_workflow_id("chat", conversation.id)
-        await control.claim(session, conversation, workflow_id)
-        if not requested and conversation.status == "needs_approval":
-            await approvals.expire_conversation(session, conversation.id)  # voided by a message
-        await history.append(session, conversation.id, new_turn)
+            if not requested and paused:
+                await approvals.expire_conversation(session, conversation.id)  # voided by a message
+            if regenerating:  # the old answer is dropped (web.runs.branches)
+                await branches.regenerate(session, conversation.id, body.message_id)
+            elif new_turn:  # an edited user message replaces it and what followed
+                await branches.cut_for_edit(session, conversation.id, body.message_id)
+            await history.append(session, conversation.id, new_turn)
 
+    if waiting_run is not None:
+        key = waiting.new_stream_key()
+        wake = waiting.Wake(kind="results", approvals=decisions, stream=key)
+        await waiting.deliver(user, conversation.id, waiting_run, wake)
+        return _sse(state, waiting_run, conversation.id, key)
+    if voided is not None:
+        await waiting.void(voided)
     turn = workflows.Turn(
         user_id=str(user.id),
         conversation_id=str(conversation.id),
@@ -153,17 +201,23 @@ async def resume(chat_id: str, state: StateDep, user: CurrentUser, session: Sess
     nothing runs. This is the route the AI SDK's ``useChat({resume: true})`` calls."""
     conversation = await own_conversation(session, user, parse_conversation_id(chat_id, user))
     workflow_id = conversation.active_run
-    if workflow_id is None or not await control.is_active(workflow_id):
+    if (
+        workflow_id is None
+        or waiting.waits(conversation)  # nothing streams while a write awaits approval
+        or not await control.is_active(workflow_id)
+    ):
         return Response(status_code=204)
-    return _sse(state, workflow_id, conversation.id)
+    return _sse(state, workflow_id, conversation.id, await streams.current_key(workflow_id))
 
 
-def _sse(state: WebState, workflow_id: str, conversation_id: uuid.UUID) -> EventSourceResponse:
-    """The turn's UI stream as SSE. A client that goes away does not stop the turn (stop it with
-    ``/conversations/{id}/stop``); it can re-attach with ``GET /chat/{id}/stream``."""
+def _sse(
+    state: WebState, workflow_id: str, conversation_id: uuid.UUID, key: str = streams.KEY
+) -> EventSourceResponse:
+    """The answer's UI stream as SSE. A client that goes away does not stop the turn (stop it
+    with ``/conversations/{id}/stop``); it can re-attach with ``GET /chat/{id}/stream``."""
 
     async def events() -> AsyncIterator[dict[str, str]]:
-        async for chunk in streams.read(workflow_id):
+        async for chunk in streams.read(workflow_id, key):
             yield {"data": chunk}
 
     return EventSourceResponse(
@@ -208,6 +262,20 @@ def _decisions(adapter: VercelAIAdapter[Any, Any]) -> dict[str, bool]:
         call_id: decision is True or isinstance(decision, ToolApproved)
         for call_id, decision in results.approvals.items()
     }
+
+
+def _matching(
+    held: list[PendingApproval], requested: dict[str, bool]
+) -> dict[str, PendingApproval]:
+    """The held calls the decisions name; 409 for any that names none (forged or replayed)."""
+    by_call = {row.tool_call_id: row for row in held}
+    unknown = sorted(set(requested) - set(by_call))
+    if unknown:
+        raise Conflict(
+            f"{len(unknown)} of these approvals match no write waiting in this conversation",
+            hint="approvals must answer a write this server is holding; it may be decided already",
+        )
+    return {call_id: by_call[call_id] for call_id in requested}
 
 
 def _decisions_of(

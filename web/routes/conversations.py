@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from web.auth.users import CurrentUser
 from web.db import SessionDep
 from web.models import Conversation, Message
-from web.runs import approvals, control, history
+from web.runs import approvals, control, history, restore
 from web.runs.agent_runs import own_conversation
 from web.state import StateDep
 
@@ -56,7 +56,8 @@ class StoredMessage(BaseModel):
 
 class ConversationDetail(ConversationView):
     messages: list[dict[str, Any]] = Field(
-        description="The conversation as Vercel AI SDK UI messages (AI SDK 6)."
+        description="The conversation as Vercel AI SDK UI messages (AI SDK 6): one assistant "
+        "message per answer, with the id its stream started with."
     )
     stored: list[StoredMessage] = Field(
         description="Each stored model message with its status (complete, cancelled, failed)."
@@ -101,19 +102,17 @@ async def list_conversations(
 
 @router.get("/conversations/{conversation_id}")
 async def get_conversation(
-    conversation_id: uuid.UUID, user: CurrentUser, session: SessionDep
+    conversation_id: uuid.UUID, state: StateDep, user: CurrentUser, session: SessionDep
 ) -> ConversationDetail:
-    """One conversation with its messages and the writes awaiting a decision."""
-    from pydantic_ai.ui.vercel_ai import VercelAIAdapter
-
+    """One conversation with its messages (one assistant message per answer, see
+    ``web.runs.restore``) and the writes awaiting a decision."""
     row = await own_conversation(session, user, conversation_id)
     rows: list[Message] = await history.rows_of(session, row.id)
-    messages = await history.load(session, row.id)
-    ui = VercelAIAdapter.dump_messages(messages, sdk_version=6)
+    ui = await restore.ui_messages(state, session, user, row)
     pending = await approvals.pending_for(session, user, row.id)
     return ConversationDetail(
         **ConversationView.of(row).model_dump(),
-        messages=[m.model_dump(mode="json", by_alias=True, exclude_none=True) for m in ui],
+        messages=ui,
         stored=[
             StoredMessage(seq=m.seq, kind=m.kind, status=m.status, created_at=m.created_at)
             for m in rows

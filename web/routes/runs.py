@@ -8,9 +8,11 @@ dry run (and a write tool without one is denied), so nothing is written.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import TYPE_CHECKING, Any, Literal
 
+from dbos import DBOS, WorkflowHandleAsync
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, model_validator
 
@@ -18,7 +20,7 @@ from tools.errors import Conflict, InvalidArgument, NotFound
 from web import limits
 from web.auth.users import CurrentUser
 from web.models import Conversation, PendingApproval, User
-from web.runs import approvals, control, history, workflows
+from web.runs import approvals, control, history, waiting, workflows
 from web.runs.agent_runs import get_agent, own_conversation, title_from
 from web.runs.engine import current
 from web.state import StateDep
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 
 router = APIRouter(tags=["runs"])
 
+EVENT_GRACE_SECONDS = 5.0
 LIMITED: dict[int | str, dict[str, Any]] = {
     429: {"description": "Rate limit or daily token quota exceeded (Retry-After)."}
 }
@@ -136,6 +139,7 @@ async def decide(
     await limits.enforce(state, user)
     async with state.db.write() as session:
         conversation = await own_conversation(session, user, run_id, kind="run")
+        waiting_run = conversation.active_run if waiting.waits(conversation) else None
         by_id = {row.id: row for row in await approvals.pending_for(session, user, run_id)}
         decided: dict[str, workflows.Decision] = {}
         for decision in body.decisions:
@@ -145,7 +149,6 @@ async def decide(
                     f"approval {decision.approval_id} is not pending in this run",
                     hint="it may be decided already, or belong to another run",
                 )
-            await approvals.claim(session, row.id, approved=decision.approved)
             if not decision.approved:
                 decided[row.tool_call_id] = workflows.Decision(
                     False, message=decision.message or "The user denied it."
@@ -161,9 +164,18 @@ async def decide(
             raise InvalidArgument(
                 f"decide every pending call of the run; undecided: {', '.join(map(str, left))}"
             )
-        workflow_id = control.new_workflow_id("run", conversation.id)
-        await control.claim(session, conversation, workflow_id)
-    return await _execute(user, conversation, workflow_id, decided)
+        if waiting_run is None:  # a run paused by an earlier version: a new workflow goes on
+            for decision in body.decisions:
+                await approvals.claim(session, decision.approval_id, approved=decision.approved)
+            workflow_id = control.new_workflow_id("run", conversation.id)
+            await control.claim(session, conversation, workflow_id)
+    if waiting_run is None:
+        return await _execute(user, conversation, workflow_id, decided)
+    key = waiting.new_stream_key()  # names this continuation's outcome
+    wake = waiting.Wake(kind="results", approvals=decided, stream=key)
+    await waiting.deliver(user, conversation.id, waiting_run, wake)
+    handle: WorkflowHandleAsync[workflows.Outcome] = await DBOS.retrieve_workflow_async(waiting_run)
+    return await _answer(user, conversation, handle, workflows.outcome_key(key))
 
 
 async def _execute(
@@ -182,7 +194,28 @@ async def _execute(
         dry_run=bool(options.get("dry_run")),
     )
     handle = await control.start(workflows.run_turn, workflow_id, turn)
-    outcome: workflows.Outcome = await handle.get_result()
+    return await _answer(user, conversation, handle, workflows.outcome_key(workflows.RUN_START))
+
+
+async def _answer(
+    user: User,
+    conversation: Conversation,
+    handle: WorkflowHandleAsync[workflows.Outcome],
+    key: str,
+) -> RunResult:
+    """The run's answer: the outcome its part ``key`` published (or the workflow's result)."""
+    event = asyncio.ensure_future(_outcome_event(handle.workflow_id, key))
+    ended = asyncio.ensure_future(handle.get_result())
+    try:
+        done, _ = await asyncio.wait({event, ended}, return_when=asyncio.FIRST_COMPLETED)
+        if event not in done:
+            ended.result()  # a workflow that failed outright raises here
+            # it published its last outcome before it returned
+            await asyncio.wait({event}, timeout=EVENT_GRACE_SECONDS)
+        outcome: workflows.Outcome = event.result() if event.done() else ended.result()
+    finally:
+        event.cancel()
+        ended.cancel()
     if outcome.status == "failed":
         raise _failure(outcome)
     async with current().state.db.sessions() as session:
@@ -192,6 +225,15 @@ async def _execute(
             if str(row.id) in outcome.approvals
         ]
     return _view(conversation.id, outcome, held)
+
+
+async def _outcome_event(workflow_id: str, key: str) -> workflows.Outcome:
+    while True:  # the event outlives the wait; a long run publishes it late
+        outcome: workflows.Outcome | None = await DBOS.get_event_async(
+            workflow_id, key, timeout_seconds=60
+        )
+        if outcome is not None:
+            return outcome
 
 
 def _failure(outcome: workflows.Outcome) -> Exception:

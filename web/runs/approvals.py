@@ -128,8 +128,8 @@ async def claim_for_conversation(
     pending = {row.tool_call_id: row for row in await pending_for(session, user, conversation_id)}
     unknown = sorted(set(decisions) - set(pending))
     if unknown:
-        raise Conflict(
-            f"no pending call {', '.join(unknown)} awaits a decision in this conversation",
+        raise Conflict(  # no internal ids in the message: a person reads it
+            f"{len(unknown)} of these approvals match no write waiting in this conversation",
             hint="approvals must answer a write this server is holding; it may be decided already",
         )
     claimed: dict[str, PendingApproval] = {}

@@ -14,13 +14,13 @@ import uuid
 from typing import Any
 
 from dbos import DBOS, SetWorkflowID
-from sqlalchemy import or_, update
+from sqlalchemy import ColumnElement, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from tools.errors import Conflict
 from web.models import Conversation, utcnow
-from web.runs import workflows
+from web.runs import approvals, waiting, workflows
 
 ACTIVE = {"PENDING", "ENQUEUED", "DELAYED"}
 
@@ -40,25 +40,37 @@ async def is_active(workflow_id: str | None) -> bool:
     return status is not None and status.status in ACTIVE
 
 
-async def claim(session: AsyncSession, row: Conversation, workflow_id: str) -> None:
-    """Make ``workflow_id`` the conversation's run, or raise ``RunInProgress`` (409)."""
+async def claim(
+    session: AsyncSession, row: Conversation, workflow_id: str, *, take_waiting: bool = False
+) -> str | None:
+    """Make ``workflow_id`` the conversation's run, or raise ``RunInProgress`` (409).
+
+    With ``take_waiting``, a run that waits for a decision (``web.runs.waiting``) is taken over:
+    its id is returned, and the caller voids it once this transaction is committed."""
     previous = row.active_run
-    if previous is not None and await is_active(previous):
+    waiting_run = take_waiting and previous is not None and row.status == "needs_approval"
+    if previous is not None and not waiting_run and await is_active(previous):
         raise _busy(row.id)
+    free: ColumnElement[bool]
+    if waiting_run:  # only while it still waits: a decision claimed at the same time wins
+        free = (col(Conversation.active_run) == previous) & (
+            col(Conversation.status) == "needs_approval"
+        )
+    elif previous is not None:
+        free = or_(col(Conversation.active_run).is_(None), col(Conversation.active_run) == previous)
+    else:
+        free = col(Conversation.active_run).is_(None)
     result = await session.execute(
         update(Conversation)
-        .where(
-            col(Conversation.id) == row.id,
-            or_(col(Conversation.active_run).is_(None), col(Conversation.active_run) == previous)
-            if previous is not None
-            else col(Conversation.active_run).is_(None),
-        )
-        .values(active_run=workflow_id, error=None, updated_at=utcnow())
+        .where(col(Conversation.id) == row.id, free)
+        .values(active_run=workflow_id, status="running", error=None, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     if getattr(result, "rowcount", 0) != 1:  # another request (any instance) claimed it first
         raise _busy(row.id)
     row.active_run = workflow_id
+    row.status = "running"
+    return previous if waiting_run else None
 
 
 def _busy(conversation_id: uuid.UUID) -> RunInProgress:
@@ -82,8 +94,11 @@ async def stop(state: Any, conversation_id: uuid.UUID, *, wait_seconds: float = 
     async with state.db.sessions() as session:
         row = await session.get(Conversation, conversation_id)
         workflow_id = row.active_run if row is not None else None
+        waits = row is not None and waiting.waits(row)
     if workflow_id is None:
         return False
+    if waits:
+        return await _stop_waiting(state, conversation_id, workflow_id)
     active = await is_active(workflow_id)
     if active:
         await DBOS.cancel_workflow_async(workflow_id)
@@ -112,6 +127,36 @@ async def stop(state: Any, conversation_id: uuid.UUID, *, wait_seconds: float = 
     return active
 
 
+async def _stop_waiting(state: Any, conversation_id: uuid.UUID, workflow_id: str) -> bool:
+    """Stop a run that waits for a decision: its held calls expire and the run ends."""
+    async with state.db.write() as session:
+        freed = await session.execute(
+            update(Conversation)
+            .where(
+                col(Conversation.id) == conversation_id,
+                col(Conversation.active_run) == workflow_id,
+                col(Conversation.status) == "needs_approval",
+            )
+            .values(
+                active_run=None,
+                status="cancelled",
+                error="stopped while a write awaited approval",
+                updated_at=utcnow(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        stopped = getattr(freed, "rowcount", 0) == 1
+        if stopped:
+            await approvals.expire_conversation(session, conversation_id)
+    if stopped:
+        await waiting.void(workflow_id)
+        return True
+    return await stop(state, conversation_id)  # a decision resumed it meanwhile
+
+
 def view_status(row: Conversation) -> str:
-    """A conversation's status for the API: ``running`` while a turn is claimed."""
+    """A conversation's status for the API: ``needs_approval`` while its run waits for a
+    decision, ``running`` while a turn is claimed."""
+    if row.status == "needs_approval":
+        return row.status
     return "running" if row.active_run is not None else row.status

@@ -16,7 +16,8 @@ from sqlmodel import col, select
 
 from web.db import Database
 from web.models import Conversation, User, utcnow
-from web.runs.engine import SYSTEM_SCHEMA, system_database_url
+from web.runs import approvals
+from web.runs.engine import SYSTEM_SCHEMA, WORKFLOW_VERSION, system_database_url
 
 if TYPE_CHECKING:
     from dbos import DBOSClient
@@ -30,7 +31,8 @@ WORKFLOWS = ["fast_genai.chat_turn", "fast_genai.run_turn"]
 class RunRow:
     id: str
     status: str
-    """PENDING (running or waiting for recovery), ERROR, CANCELLED, or NEEDS_APPROVAL."""
+    """PENDING (running or waiting for recovery), NEEDS_APPROVAL (waiting for a decision),
+    ERROR, CANCELLED, SUCCESS."""
     kind: str
     conversation_id: str
     user: str
@@ -52,15 +54,15 @@ def _client(settings: WebSettings, data_dir: object) -> Iterator[DBOSClient]:
         client.destroy()
 
 
-async def _owners(settings: WebSettings, ids: list[str]) -> dict[str, tuple[str, str]]:
-    """conversation id -> (kind, user e-mail)."""
+async def _owners(settings: WebSettings, ids: list[str]) -> dict[str, tuple[str, str, bool]]:
+    """conversation id -> (kind, user e-mail, whether its run waits for a decision)."""
     db = Database.connect(settings.database_url)
     try:
         async with db.sessions() as session:
             query = select(Conversation, User).join(User, col(User.id) == Conversation.user_id)
             query = query.where(col(Conversation.id).in_([uuid.UUID(i) for i in ids]))
             rows = (await session.execute(query)).all()
-            return {str(c.id): (c.kind, u.email) for c, u in rows}
+            return {str(c.id): (c.kind, u.email, c.status == "needs_approval") for c, u in rows}
     finally:
         await db.close()
 
@@ -92,19 +94,39 @@ def list_runs(settings: WebSettings, data_dir: object, *, every: bool = False) -
         found = client.list_workflows(name=WORKFLOWS, status=statuses, sort_desc=True, limit=500)
     conversations = [w.workflow_id.split("-", 1)[1][:36] for w in found]
     owners = asyncio.run(_owners(settings, conversations)) if found else {}
+    unknown = ("?", "(deleted)", False)
     rows = [
         RunRow(
             id=w.workflow_id,
-            status=str(w.status),
-            kind=owners.get(cid, ("?", "?"))[0],
+            status="NEEDS_APPROVAL"
+            if w.status == "PENDING" and owners.get(cid, unknown)[2]
+            else str(w.status),
+            kind=owners.get(cid, unknown)[0],
             conversation_id=cid,
-            user=owners.get(cid, ("?", "(deleted)"))[1],
+            user=owners.get(cid, unknown)[1],
             executor=w.executor_id or "-",
             started=datetime.fromtimestamp(w.created_at / 1000, UTC) if w.created_at else None,
         )
         for w, cid in zip(found, conversations, strict=True)
     ]
     return rows + asyncio.run(_needs_approval(settings))
+
+
+def recover_runs(settings: WebSettings, data_dir: object, executor_id: str) -> list[str]:
+    """Hand the unfinished runs of the instance ``executor_id`` (one that is gone for good) to
+    the running instances: DBOS's own recovery, which puts each back on its internal queue,
+    where the first live instance (of this version) to dequeue it resumes it from its last
+    checkpoint. A run already taken over is not handed out again. The ids handed over."""
+    from dbos._utils import INTERNAL_QUEUE_NAME
+
+    with _client(settings, data_dir) as client:
+        sys_db = client._sys_db
+        pending = sys_db.get_pending_workflows(executor_id, WORKFLOW_VERSION)
+        return [
+            w.workflow_id
+            for w in pending
+            if sys_db.reenqueue_for_recovery(w.workflow_id, [executor_id], INTERNAL_QUEUE_NAME)
+        ]
 
 
 def cancel_run(settings: WebSettings, data_dir: object, workflow_id: str) -> bool:
@@ -115,6 +137,10 @@ def cancel_run(settings: WebSettings, data_dir: object, workflow_id: str) -> boo
         if status.status not in ("PENDING", "ENQUEUED", "DELAYED"):
             return False
         client.cancel_workflow(workflow_id)
+        # a run waiting for a decision sleeps in DBOS.recv: wake it so it ends now
+        from web.runs.waiting import TOPIC, VOID
+
+        client.send(workflow_id, VOID, TOPIC)
     asyncio.run(_free(settings, workflow_id))
     return True
 
@@ -129,6 +155,9 @@ async def _free(settings: WebSettings, workflow_id: str, wait_seconds: float = 5
                     return  # the run recorded its end
             await asyncio.sleep(0.1)
         async with db.write() as session:
+            held = select(Conversation.id).where(Conversation.active_run == workflow_id)
+            for conversation_id in (await session.execute(held)).scalars():
+                await approvals.expire_conversation(session, conversation_id)
             await session.execute(
                 update(Conversation)
                 .where(col(Conversation.active_run) == workflow_id)

@@ -22,6 +22,9 @@ from collections.abc import AsyncIterator
 from dbos import DBOS
 
 KEY = "ui"
+"""The stream of a turn's first answer; each answer after a decision gets a key of its own."""
+CURRENT = "ui-stream"
+"""The workflow event naming the stream key of the answer being written (for re-attaching)."""
 END = "[END]"
 STREAM_FUNCTION_ID = 0
 """The step number the chunks are filed under (a stream offset orders them, not this)."""
@@ -30,7 +33,7 @@ GRACE_SECONDS = 2.0
 marks it cancelled while it still writes what was said)."""
 
 
-async def publish(workflow_id: str, chunk: str) -> None:
+async def publish(workflow_id: str, chunk: str, key: str = KEY) -> None:
     from dbos._dbos import _get_dbos_instance
     from dbos._serialization import WorkflowSerializationFormat
 
@@ -39,7 +42,7 @@ async def publish(workflow_id: str, chunk: str) -> None:
         sys_db.write_stream_from_step,
         workflow_id,
         STREAM_FUNCTION_ID,
-        KEY,
+        key,
         chunk,
         serialization_type=WorkflowSerializationFormat.DEFAULT,
     )
@@ -48,13 +51,19 @@ async def publish(workflow_id: str, chunk: str) -> None:
     await asyncio.get_running_loop().run_in_executor(None, write)
 
 
-async def read(workflow_id: str) -> AsyncIterator[str]:
-    """The turn's chunks from the first, until ``END`` (or the workflow is gone for good)."""
+async def current_key(workflow_id: str) -> str:
+    """The key of the answer the turn is writing (or wrote last)."""
+    key = await DBOS.get_event_async(workflow_id, CURRENT, timeout_seconds=0)
+    return str(key) if key else KEY
+
+
+async def read(workflow_id: str, key: str = KEY) -> AsyncIterator[str]:
+    """The answer's chunks from the first, until ``END`` (or the workflow is gone for good)."""
     offset = 0
     loop = asyncio.get_running_loop()
     ended_at: float | None = None
     while True:
-        async for value in DBOS.read_stream_async(workflow_id, KEY, offset=offset):
+        async for value in DBOS.read_stream_async(workflow_id, key, offset=offset):
             offset += 1
             ended_at = None
             if value == END:

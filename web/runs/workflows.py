@@ -28,7 +28,8 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from web.models import Conversation, Usage, User, utcnow
-from web.runs import approvals, history, streams
+from web.runs import approvals, history, streams, waiting
+from web.runs.answer_stream import AnswerStream, friendly_error, unexpected_failure
 from web.runs.durable import CURRENT_EVENTS, CURRENT_HISTORY, HistoryTarget
 from web.runs.engine import current
 
@@ -133,7 +134,13 @@ async def finish(
                 col(Conversation.id) == conversation_id,
                 col(Conversation.active_run) == workflow_id,
             )
-            .values(status=final, error=error, active_run=None, updated_at=utcnow())
+            # a run that holds writes keeps the conversation: it waits for the decision
+            .values(
+                status=final,
+                error=error,
+                active_run=workflow_id if calls else None,
+                updated_at=utcnow(),
+            )
             .execution_options(synchronize_session=False)
         )
         if getattr(updated, "rowcount", 0) == 1:  # else deleted, or taken over after a stop
@@ -193,10 +200,12 @@ async def _deps(state: WebState, turn: Turn) -> Any:
     return AgentDeps(tools=ctx)
 
 
-def _results(decisions: dict[str, Decision]) -> DeferredToolResults | None:
+def _results(
+    decisions: dict[str, Decision], answers: dict[str, Any] | None = None
+) -> DeferredToolResults | None:
     from pydantic_ai import DeferredToolResults, ToolApproved, ToolDenied
 
-    if not decisions:
+    if not decisions and not answers:
         return None
     decided: dict[str, bool | ToolApproved | ToolDenied] = {}
     for call_id, decision in decisions.items():
@@ -206,7 +215,11 @@ def _results(decisions: dict[str, Decision]) -> DeferredToolResults | None:
             decided[call_id] = ToolApproved(override_args=decision.override_args)
         else:
             decided[call_id] = True
-    return DeferredToolResults(approvals=dict(decided))
+    return DeferredToolResults(approvals=dict(decided), calls=dict(answers or {}))
+
+
+def _resumed(wake: waiting.Wake) -> DeferredToolResults | None:
+    return _results(wake.approvals, wake.answers)
 
 
 # --- chat turn ---------------------------------------------------------------------------------
@@ -219,14 +232,25 @@ async def chat_turn(turn: Turn) -> Outcome:
     workflow_id = DBOS.workflow_id
     assert workflow_id is not None
     stored = await DBOS.run_step_async({"name": "history.load"}, load_history, turn.conversation_id)
-    run = _ChatTurn(engine.state, turn, workflow_id, len(stored))
-    try:
-        async for chunk in run.stream(stored):
-            await streams.publish(workflow_id, chunk.encode(SDK_VERSION))
-    finally:
-        await streams.publish(workflow_id, streams.END)
-    assert run.outcome is not None
-    return run.outcome
+    base = len(stored)
+    key, results = streams.KEY, _results(turn.decisions)
+    shaped = AnswerStream.of(engine.state, turn, stored)  # one message id, usage, previews
+    while True:  # one answer, then one more after each decision on the writes it held
+        await DBOS.set_event_async(streams.CURRENT, key)
+        run = _ChatTurn(engine.state, turn, workflow_id, base)
+        try:
+            async for chunk in run.stream(stored, results):
+                for out in await shaped.shape(chunk, run.outcome):
+                    await streams.publish(workflow_id, out.encode(SDK_VERSION), key)
+        finally:
+            await streams.publish(workflow_id, streams.END, key)
+        assert run.outcome is not None
+        if run.outcome.status != "needs_approval":
+            return run.outcome
+        wake = await waiting.wait(turn.conversation_id, workflow_id)
+        if wake is None:  # expired, or voided by a newer message
+            return replace(run.outcome, status="expired")
+        stored, results, key = list(run.outcome.messages), _resumed(wake), wake.stream
 
 
 class _ChatTurn:
@@ -238,7 +262,9 @@ class _ChatTurn:
         self.stored: list[ModelMessage] = []
         self.outcome: Outcome | None = None
 
-    async def stream(self, stored: list[ModelMessage]) -> AsyncIterator[BaseChunk]:
+    async def stream(
+        self, stored: list[ModelMessage], results: DeferredToolResults | None
+    ) -> AsyncIterator[BaseChunk]:
         from pydantic_ai import capture_run_messages
         from pydantic_ai.ui.vercel_ai import VercelAIAdapter
 
@@ -266,7 +292,7 @@ class _ChatTurn:
                 run = get_agent(self.state).run(
                     None,
                     message_history=stored,
-                    deferred_tool_results=_results(self.turn.decisions),
+                    deferred_tool_results=results,
                     deps=await _deps(self.state, self.turn),
                     usage_limits=usage_limits(agent_settings(self.state)),
                     timeout=self.state.settings.run_timeout_seconds,
@@ -316,8 +342,8 @@ class _ChatTurn:
             ) from None
         except Exception as exc:
             failure = run_failure(exc, agent_settings(self.state))
-            message = str(failure or exc)
-            log.warning("chat run %s failed: %s", self.turn.conversation_id, message)
+            log.warning("chat run %s failed: %s", self.turn.conversation_id, failure or exc)
+            message = friendly_error(str(failure or unexpected_failure(exc)))  # shown to people
             self.outcome = await DBOS.run_step_async(
                 {"name": "run.finish"},
                 _finish_step,
@@ -332,7 +358,7 @@ class _ChatTurn:
             )
             if failure is not None:
                 raise failure from exc
-            raise
+            raise unexpected_failure(exc) from exc
 
     async def _completed(self, result: AgentRunResult[Any]) -> AsyncIterator[BaseChunk]:
         from pydantic_ai.ui.vercel_ai.response_types import DataChunk
@@ -438,22 +464,53 @@ async def _finish_step(
 
 @DBOS.workflow(name="fast_genai.run_turn")
 async def run_turn(turn: Turn) -> Outcome:
-    """A one-shot run (or its continuation after approvals), to its end or a held write."""
+    """A one-shot run: to its end, waiting inside for the decisions on the writes it holds.
+
+    Each part of the run (its start, then each continuation after a decision) publishes its
+    outcome as the event ``outcome:<key>`` (``RUN_START`` first, then the key the delivering
+    route chose), which that route answers with."""
+    state = current().state
+    workflow_id = DBOS.workflow_id
+    assert workflow_id is not None
+    stored = await DBOS.run_step_async({"name": "history.load"}, load_history, turn.conversation_id)
+    base = len(stored)
+    deps = await _deps(state, turn)
+    messages, results, key = list(stored), _results(turn.decisions), RUN_START
+    while True:
+        outcome = await _run_part(state, turn, workflow_id, base, messages, results, deps)
+        # ``base`` of the published outcome: where this part's messages start (its view).
+        await DBOS.set_event_async(outcome_key(key), replace(outcome, base=len(messages)))
+        if outcome.status != "needs_approval":
+            return outcome
+        wake = await waiting.wait(turn.conversation_id, workflow_id)
+        if wake is None:  # expired
+            return replace(outcome, status="expired")
+        messages, results, key = list(outcome.messages), _resumed(wake), wake.stream
+
+
+RUN_START = "start"
+
+
+def outcome_key(key: str) -> str:
+    return f"outcome:{key}"
+
+
+async def _run_part(
+    state: WebState,
+    turn: Turn,
+    workflow_id: str,
+    base: int,
+    messages: Sequence[ModelMessage],
+    results: DeferredToolResults | None,
+    deps: Any,
+) -> Outcome:
+    """Run the agent to its end or to writes that need a decision, then record the outcome."""
     from pydantic_ai import DeferredToolRequests
 
     from agent.errors import RunFailed
     from agent.run import run_agent
     from web.runs.agent_runs import agent_settings, get_agent
 
-    engine = current()
-    state = engine.state
-    workflow_id = DBOS.workflow_id
-    assert workflow_id is not None
-    stored = await DBOS.run_step_async({"name": "history.load"}, load_history, turn.conversation_id)
-    base = len(stored)
-    deps = await _deps(state, turn)
-    results = _results(turn.decisions)
-    messages: Sequence[ModelMessage] = stored
     target = HistoryTarget(turn.conversation_id, base, save_history)
     token = CURRENT_HISTORY.set(target)
     try:
