@@ -69,6 +69,14 @@ class Unsupported(ToolError):
     status = 422
 
 
+class AddressNotAllowed(ToolError):
+    """An outbound request to an internal address (loopback, private, link-local, ...) that the
+    operator has not listed in ``FAST_GENAI_ALLOWED_INTERNAL_HOSTS``; nothing was sent."""
+
+    code = "address_not_allowed"
+    status = 400
+
+
 class MissingCredential(ToolError):
     """A tool needs a credential that is not configured; the message names the setting."""
 
