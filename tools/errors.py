@@ -29,6 +29,13 @@ class PathOutsideWorkspace(ToolError):
     status = 403
 
 
+class HardLinkRefused(ToolError):
+    """A regular file with more than one hard link (``FAST_GENAI_ALLOW_HARDLINKED_FILES``)."""
+
+    code = "hard_linked"
+    status = 403
+
+
 class SecretFileRefused(ToolError):
     code = "secret_file"
     status = 403

@@ -81,6 +81,12 @@ class ToolSettings(AppSettings):
         default=False,
         description="Let tools read and list secret-looking files (.env, keys, .netrc).",
     )
+    allow_hardlinked_files: bool = Field(
+        default=False,
+        description="Let tools read files that have more than one hard link (pnpm and uv "
+        "stores hard-link into node_modules and .venv; such a link may also point at a file "
+        "outside the workspace or at a secret).",
+    )
     allow_git_writes: bool = Field(
         default=False,
         description="Let create_file write under .git/ (hooks there run on the next commit).",

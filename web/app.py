@@ -60,6 +60,7 @@ def create_app(
             settings.workspaces,
             settings.workspace_readers,
             allow_secrets=tool_settings.allow_secret_files,
+            allow_hardlinks=tool_settings.allow_hardlinked_files,
         ),
         tools={spec.name: spec for spec in tools},
         agent=agent,
