@@ -159,6 +159,16 @@ def test_requests_ignores_environment_proxies(
     assert listener.connections == 1 and other.connections == 0
 
 
+async def test_httpx_ignores_environment_proxies(
+    listener: Listener, other: Listener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", other.url)
+    monkeypatch.setenv("ALL_PROXY", other.url)
+    async with guarded_client(ALLOW) as client:
+        assert (await client.get(listener.url + "/x")).status_code == 404
+    assert listener.connections == 1 and other.connections == 0
+
+
 CALLS: dict[str, Callable[[ToolContext], Awaitable[object]]] = {
     "github": lambda ctx: create_github_file(ctx, "o/r", "a.md", "x", "Add"),
     "notion": lambda ctx: create_notion_page(ctx, "0" * 32, "T", "x"),

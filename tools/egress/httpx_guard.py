@@ -4,7 +4,7 @@ httpcore dials every connection through a network backend; ``GuardedBackend`` re
 with ``EgressPolicy`` and dials only the checked addresses. TLS still verifies the certificate
 against the URL's host name (httpcore passes it as the server name, not the address dialled).
 A redirect is a new request on the same transport, so each hop is checked; environment proxies
-are not used (httpx ignores them when a transport is given).
+are not used (httpx ignores them when a transport is given), environment CA bundles are.
 """
 
 from __future__ import annotations
@@ -75,11 +75,11 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         verify: bool = True,
         limits: httpx.Limits = httpx.Limits(max_connections=100, max_keepalive_connections=20),
     ) -> None:
-        super().__init__(verify=verify, limits=limits, trust_env=False)
+        super().__init__(verify=verify, limits=limits)
         # httpx has no public way to give its pool a network backend: replace the pool with one
         # built from the same settings (tests/test_egress.py counts connections to prove it).
         self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
+            ssl_context=httpx.create_ssl_context(verify=verify),  # honours SSL_CERT_FILE
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
