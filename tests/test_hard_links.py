@@ -67,6 +67,7 @@ async def test_walks_and_searches_skip_hard_links(linked: Path) -> None:
     assert SECRET not in summary.model_dump_json() and "leak" not in summary.model_dump_json()
     found = await search_code(ctx, SECRET)
     assert found.hits == []
+    assert any("several hard links" in w for w in found.warnings), found.warnings
     with pytest.raises(HardLinkRefused):
         await search_code(ctx, SECRET, path="src/leak.py")
     hunter = await search_code(ctx, "hunter2")
@@ -82,6 +83,15 @@ async def test_the_operator_can_allow_hard_links(linked: Path) -> None:
     outline = await code_outline(ctx, "src")
     assert [f.path for f in outline.files] == ["src/leak.py", "src/ok.py"]
     assert [h.path for h in (await search_code(ctx, SECRET)).hits] == ["src/leak.py"]
+
+
+async def test_mcp_resource_read_refuses_a_hard_link(linked: Path) -> None:
+    from mcp.shared.exceptions import MCPError
+
+    from mcp_server import resources
+
+    with pytest.raises(MCPError, match="2 hard links"):
+        await resources.read(_ctx(linked), resources.file_uri(linked / "src" / "leak.py"))
 
 
 def test_a_hard_link_made_after_the_walk_is_not_parsed(tmp_path: Path) -> None:
