@@ -141,6 +141,8 @@ def fresh_cache_env(folder: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["XDG_CACHE_HOME"] = str(folder)
     env["FAST_GENAI_CONFIG"] = str(folder / "none.toml")
+    # the copies are hard links (cp -al): the tools refuse those unless allowed
+    env["FAST_GENAI_ALLOW_HARDLINKED_FILES"] = "true"
     return env
 
 

@@ -84,7 +84,9 @@ def set_value(
         raise typer.Exit(exit_codes.BAD_INPUT) from None
     stored: Any = getattr(checked, key)
     plain = stored.get_secret_value() if hasattr(stored, "get_secret_value") else stored
-    if not isinstance(plain, bool | int | float | str):
+    if isinstance(plain, list | tuple) and all(isinstance(item, str) for item in plain):
+        plain = ",".join(plain)  # comma-separated, as the setting reads it back
+    elif not isinstance(plain, bool | int | float | str):
         plain = str(plain)
     values[key] = plain
     config_file.save(target, values)

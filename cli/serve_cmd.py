@@ -82,7 +82,16 @@ def serve(
     logging.basicConfig(level=log_level.upper(), format="%(levelname)s:     %(name)s %(message)s")
     # fast_genai.web.access logs each request with its duration; uvicorn's own line is redundant
     server = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False)
+        uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=False,
+            # h11 refuses (400) a head still incomplete past this size; the app answers 431 to
+            # one that arrived whole (web.middleware.HeaderLimit)
+            h11_max_incomplete_event_size=settings.max_header_bytes,
+        )
     )
     server.run(sockets=[sock])
     if not server.started:  # the app's start-up failed; uvicorn logged why
@@ -162,3 +171,30 @@ def users_create(
         raise typer.Exit(exit_codes.BAD_INPUT) from None
     kind = "superuser" if user.is_superuser else "user"
     render.out.print(f"created {kind} {user.email} ({user.id})", markup=False)
+
+
+@users_app.command("invite")
+def users_invite(
+    days: Annotated[
+        float, typer.Option("--days", min=0.01, help="How long the code stays valid, in days.")
+    ] = 7.0,
+) -> None:
+    """Print a one-use invite code (for FAST_GENAI_REGISTRATION=invite)."""
+    import asyncio
+
+    from cli import render
+    from web.admin import create_invite_code
+    from web.migrate import upgrade
+    from web.settings import WebSettings
+
+    settings = WebSettings()
+    upgrade(settings.database_url)
+    code = asyncio.run(create_invite_code(settings.database_url, days=days))
+    render.out.print(code, markup=False)
+    render.err.print(f'valid for {days:g} days, once; register with it as "invite"', markup=False)
+    if settings.registration != "invite":
+        render.err.print(
+            f"note: registration is {settings.registration!r}; codes are needed only with "
+            "FAST_GENAI_REGISTRATION=invite",
+            markup=False,
+        )

@@ -82,3 +82,12 @@ def test_readme_configuration_table_matches_the_code() -> None:
 def test_every_setting_is_documented() -> None:
     undocumented = [info.key for info in catalog().values() if not info.description.strip()]
     assert not undocumented, f"settings without a description: {undocumented}"
+
+
+def test_config_set_stores_a_list_setting_comma_separated() -> None:
+    result = CliRunner().invoke(
+        app, ["config", "set", "allowed_internal_hosts", "127.0.0.1, jira.corp,10.0.0.0/8"]
+    )
+    assert result.exit_code == 0, result.output
+    assert 'allowed_internal_hosts = "127.0.0.1,jira.corp,10.0.0.0/8"' in config_path().read_text()
+    assert ToolSettings().allowed_internal_hosts == ("127.0.0.1", "jira.corp", "10.0.0.0/8")

@@ -38,6 +38,7 @@ async def test_unreachable_service(workspace: Path, service: str) -> None:
     settings = ToolSettings(
         github_api_url=url, github_token="t", notion_api_url=url, notion_token="n",
         jira_url=url, jira_personal_token="p", upstream_attempts=2, upstream_backoff=0,
+        allowed_internal_hosts="127.0.0.1",  # the closed port is on loopback
     )  # fmt: skip
     ctx = ToolContext.local(str(workspace), settings=settings)
     with pytest.raises(UpstreamError) as caught:

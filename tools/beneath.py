@@ -24,7 +24,13 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from tools.errors import AlreadyExists, InvalidArgument, NotFound, PathOutsideWorkspace
+from tools.errors import (
+    AlreadyExists,
+    HardLinkRefused,
+    InvalidArgument,
+    NotFound,
+    PathOutsideWorkspace,
+)
 from tools.openat2 import RESOLVE_BENEATH, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, openat2
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -157,11 +163,7 @@ def open_regular(dir_fd: int, relative: str, *, max_links: int | None = None) ->
         if not stat.S_ISREG(info.st_mode):
             raise _not_regular(relative, info.st_mode)
         if max_links is not None and info.st_nlink > max_links:
-            raise PathOutsideWorkspace(
-                f"{relative!r} has {info.st_nlink} hard links; a hard-linked file may be the "
-                "same file as one outside the workspace or a secret, so it is not read",
-                hint="the operator can allow it with FAST_GENAI_ALLOW_HARDLINKED_FILES=true",
-            )
+            raise hard_link_refused(relative, info.st_nlink)
     except BaseException:
         os.close(fd)
         raise
@@ -177,15 +179,24 @@ def opened_regular(dir_fd: int, relative: str, *, max_links: int | None = None) 
         os.close(handle.fd)
 
 
-def read_real_path(path: str, limit: int) -> bytes:
+def hard_link_refused(relative: str, links: int) -> HardLinkRefused:
+    return HardLinkRefused(
+        f"{relative!r} has {links} hard links; a hard-linked file may be the same file as one "
+        "outside the workspace or a secret, so it is not read",
+        hint="the operator can allow it with FAST_GENAI_ALLOW_HARDLINKED_FILES=true",
+    )
+
+
+def read_real_path(path: str, limit: int, *, max_links: int | None = None) -> bytes:
     """Up to ``limit`` bytes of the regular file at a real (symlink-free) absolute ``path``,
     opened from ``/`` without following symlinks. For worker processes that hold no workspace
-    descriptor: they are given paths the workspace already resolved and checked."""
+    descriptor: they are given paths the workspace already resolved and checked. With
+    ``max_links``, a file with more hard links than that (one added since the walk) is refused."""
     if not path.startswith("/"):
         raise InvalidArgument(f"{path!r} is not an absolute path")
     root = os.open("/", DIR_FLAGS)
     try:
-        with opened_regular(root, path.lstrip("/")) as handle:
+        with opened_regular(root, path.lstrip("/"), max_links=max_links) as handle:
             return handle.read(limit)
     finally:
         os.close(root)

@@ -99,7 +99,11 @@ class ToolContext:
     def local(cls, root: str = ".", settings: ToolSettings | None = None) -> ToolContext:
         """A context for local use: a workspace root and credentials from the settings."""
         settings = settings or ToolSettings()
-        workspace = Workspace.open(root, allow_secrets=settings.allow_secret_files)
+        workspace = Workspace.open(
+            root,
+            allow_secrets=settings.allow_secret_files,
+            allow_hardlinks=settings.allow_hardlinked_files,
+        )
         return cls(
             workspace=workspace,
             settings=settings,

@@ -29,6 +29,13 @@ class PathOutsideWorkspace(ToolError):
     status = 403
 
 
+class HardLinkRefused(ToolError):
+    """A regular file with more than one hard link (``FAST_GENAI_ALLOW_HARDLINKED_FILES``)."""
+
+    code = "hard_linked"
+    status = 403
+
+
 class SecretFileRefused(ToolError):
     code = "secret_file"
     status = 403
@@ -67,6 +74,14 @@ class InvalidArgument(ToolError):
 class Unsupported(ToolError):
     code = "unsupported"
     status = 422
+
+
+class AddressNotAllowed(ToolError):
+    """An outbound request to an internal address (loopback, private, link-local, ...) that the
+    operator has not listed in ``FAST_GENAI_ALLOWED_INTERNAL_HOSTS``; nothing was sent."""
+
+    code = "address_not_allowed"
+    status = 400
 
 
 class MissingCredential(ToolError):

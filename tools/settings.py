@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -80,6 +81,12 @@ class ToolSettings(AppSettings):
         default=False,
         description="Let tools read and list secret-looking files (.env, keys, .netrc).",
     )
+    allow_hardlinked_files: bool = Field(
+        default=False,
+        description="Let tools read files that have more than one hard link (pnpm and uv "
+        "stores hard-link into node_modules and .venv; such a link may also point at a file "
+        "outside the workspace or at a secret).",
+    )
     allow_git_writes: bool = Field(
         default=False,
         description="Let create_file write under .git/ (hooks there run on the next commit).",
@@ -137,6 +144,20 @@ class ToolSettings(AppSettings):
         ge=0,
         description="Longest wait before a retry; a longer Retry-After is reported, not waited.",
     )
+
+    allowed_internal_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Hosts, IP addresses or CIDR networks (comma-separated) that requests to "
+        "user-set URLs (Jira, GitHub Enterprise, Notion base URL) may reach although they are "
+        "internal (loopback, private, link-local, ...); every other internal address is refused.",
+    )
+
+    @field_validator("allowed_internal_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
 
     github_api_url: str = Field(
         default="https://api.github.com",

@@ -131,6 +131,9 @@ class Workspace:
     root: Path
     allow_secrets: bool = False
     name: str = "default"
+    allow_hardlinks: bool = False
+    """Read regular files that have more than one hard link (refused by default: such a file
+    may be the same inode as one outside the root, or as a secret)."""
     fd: int = field(init=False, repr=False, compare=False)
     """A descriptor of the root directory, opened once: every file is opened beneath it."""
 
@@ -141,11 +144,16 @@ class Workspace:
 
     def __reduce__(self) -> tuple[Any, ...]:
         """A copy in another process opens its own root descriptor."""
-        return (type(self), (self.root, self.allow_secrets, self.name))
+        return (type(self), (self.root, self.allow_secrets, self.name, self.allow_hardlinks))
 
     @classmethod
     def open(
-        cls, root: str | os.PathLike[str], *, allow_secrets: bool = False, name: str = "default"
+        cls,
+        root: str | os.PathLike[str],
+        *,
+        allow_secrets: bool = False,
+        name: str = "default",
+        allow_hardlinks: bool = False,
     ) -> Workspace:
         path = Path(root).expanduser()
         try:
@@ -154,7 +162,9 @@ class Workspace:
             raise NotFound(f"workspace root {str(path)!r} does not exist") from exc
         if not resolved.is_dir():
             raise InvalidArgument(f"workspace root {str(path)!r} is not a directory")
-        return cls(root=resolved, allow_secrets=allow_secrets, name=name)
+        return cls(
+            root=resolved, allow_secrets=allow_secrets, name=name, allow_hardlinks=allow_hardlinks
+        )
 
     def resolve(self, path: str, *, must_exist: bool = True) -> Path:
         """The real absolute path for ``path``, refused if it leaves the root.
@@ -186,8 +196,19 @@ class Workspace:
     def open_file(self, relative: str) -> beneath.Opened:
         """Open a resolved workspace-relative path for reading: a regular file only (FIFOs,
         sockets, devices and directories refused before any read, never blocking). The caller
-        closes ``.fd``; :meth:`opened` does it for you."""
-        return beneath.open_regular(self.fd, relative)
+        closes ``.fd``; :meth:`opened` does it for you. A file with several hard links is
+        refused unless ``allow_hardlinks``."""
+        return beneath.open_regular(self.fd, relative, max_links=self.max_links)
+
+    @property
+    def max_links(self) -> int | None:
+        """The most hard links a file read through this workspace may have (``None``: any)."""
+        return None if self.allow_hardlinks else 1
+
+    def check_links(self, relative: str, links: int) -> None:
+        """Refuse a file with ``links`` hard links unless the workspace allows them."""
+        if self.max_links is not None and links > self.max_links:
+            raise beneath.hard_link_refused(relative, links)
 
     @contextlib.contextmanager
     def opened(self, relative: str) -> Iterator[beneath.Opened]:

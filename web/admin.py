@@ -32,3 +32,14 @@ async def create_user(
                 raise InvalidArgument(f"invalid password: {exc.reason}") from None
     finally:
         await db.close()
+
+
+async def create_invite_code(database_url: str, *, days: float) -> str:
+    """A one-use invite code for registration mode ``invite`` (printed once, stored hashed)."""
+    from web.auth.registration import create_invite
+
+    db = Database.connect(database_url)
+    try:
+        return await create_invite(db, days=days)
+    finally:
+        await db.close()

@@ -16,7 +16,7 @@ from tools.spec import ToolSpec
 from web.db import Database
 from web.errors import install_error_handlers
 from web.limits import close_rate_limiter
-from web.middleware import BodyLimit, RequestLog
+from web.middleware import BodyLimit, HeaderLimit, RequestLog
 from web.page import install_page
 from web.settings import WebSettings
 from web.state import WebState
@@ -61,6 +61,7 @@ def create_app(
             settings.workspaces,
             settings.workspace_readers,
             allow_secrets=tool_settings.allow_secret_files,
+            allow_hardlinks=tool_settings.allow_hardlinked_files,
         ),
         tools={spec.name: spec for spec in tools},
         agent=agent,
@@ -130,5 +131,6 @@ def create_app(
         )
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLog)
+    app.add_middleware(HeaderLimit, max_bytes=settings.max_header_bytes)
     install_telemetry(app, settings)  # off unless OTEL_EXPORTER_OTLP_ENDPOINT / FAST_GENAI_METRICS
     return app

@@ -7,6 +7,7 @@ when it raises. A streaming response outlives its route, so it opens its own ses
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,6 +23,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import StaticPool
+
+from tools.private_files import private_sqlite, sqlite_path
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,12 @@ class Database:
     def connect(cls, url: str, *, pool: dict[str, float] | None = None) -> Database:
         """An engine on ``url``; ``pool`` sizes a PostgreSQL pool (``WebSettings.pool``)."""
         options: dict[str, Any] = {}
+        path = sqlite_path(url)
+        if path is not None:
+            # created 0600 before SQLite creates it 0644; when unwritable, SQLite reports it on
+            # first use (503 database_unavailable)
+            with contextlib.suppress(OSError):
+                private_sqlite(path)
         if url.startswith("sqlite"):
             options["connect_args"] = {"check_same_thread": False, "timeout": 30}
             if ":memory:" in url or url.rstrip("/").endswith("sqlite+aiosqlite:"):

@@ -1,4 +1,5 @@
-"""ASGI middleware: request logging and the body size cap (streaming responses pass through)."""
+"""ASGI middleware: request logging, the header and body size caps (streaming responses pass
+through)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,34 @@ class RequestLog:
         finally:
             elapsed = (time.perf_counter() - started) * 1000
             log.info("%s %s %s %.1fms", scope["method"], scope["path"], status, elapsed)
+
+
+class HeaderLimit:
+    """Answers 431 when the request line and headers exceed ``max_bytes``.
+
+    uvicorn's h11 parser refuses a head that is still incomplete past its buffer limit
+    (``serve`` sets it to this size), but a head that arrives whole in one read (up to 256 KiB
+    on a fast link) is parsed as it is; this check bounds what the app accepts either way.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            size = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"")
+            size += sum(len(name) + len(value) + 4 for name, value in scope.get("headers") or [])
+            if size > self.max_bytes:
+                if scope["type"] == "http":
+                    await _reply(
+                        send,
+                        431,
+                        "headers_too_large",
+                        f"the request line and headers are larger than {self.max_bytes} bytes",
+                    )
+                return  # a websocket handshake is simply not accepted
+        await self.app(scope, receive, send)
 
 
 class BodyLimit:

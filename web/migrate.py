@@ -7,6 +7,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from tools.private_files import private_sqlite, sqlite_path
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -18,11 +20,10 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
-    """Bring the database to ``revision`` (blocking; creates a SQLite file's folder first)."""
-    if database_url.startswith("sqlite") and ":///" in database_url:
-        path = database_url.split(":///", 1)[1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    """Bring the database to ``revision`` (blocking; a SQLite file is created 0600 first)."""
+    path = sqlite_path(database_url)
+    if path is not None:
+        private_sqlite(path)
     command.upgrade(alembic_config(database_url), revision)
 
 

@@ -265,3 +265,26 @@ class OAuthGrant(SQLModel, table=True):
     refresh_expires_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
     created_at: datetime = _when()
     last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class RevokedToken(SQLModel, table=True):
+    """A login JWT ended by logout before it expired: a deny-list by the token's SHA-256.
+
+    Rows are useless once ``expires_at`` passes (the JWT is refused as expired) and are deleted
+    by the next logout."""
+
+    __tablename__: ClassVar[str] = "revoked_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False, index=True)
+
+
+class Invite(SQLModel, table=True):
+    """An invite code (registration mode ``invite``), stored as its SHA-256; used once."""
+
+    __tablename__: ClassVar[str] = "invite"
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    created_at: datetime = _when()
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True), nullable=False)
+    used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 
+from tools.private_files import private_dir
 from tools.settings import AppSettings, ToolSettings, env
 
 SECRET_FILE_NAME = "secret_key"  # noqa: S105 - a file name, not a secret
@@ -78,6 +79,16 @@ class WebSettings(AppSettings):
     )
     max_body_bytes: int = Field(
         default=1_000_000, ge=1024, description="Largest request body accepted, in bytes."
+    )
+    registration: Literal["open", "invite", "closed"] = Field(
+        default="open",
+        description="Who may register: open (anyone; fine for a single-user machine), invite "
+        "(a code from `fast-genai users invite`), closed (only `fast-genai users create`).",
+    )
+    max_header_bytes: int = Field(
+        default=16_384,
+        ge=1024,
+        description="Largest request line plus headers accepted, in bytes (431 beyond).",
     )
     jwt_lifetime_seconds: int = Field(
         default=7 * 24 * 3600, ge=60, description="How long a login (JWT) token is valid, seconds."
@@ -241,7 +252,7 @@ class WebSettings(AppSettings):
         path = folder / SECRET_FILE_NAME
         if path.exists():
             return path.read_text(encoding="utf-8").strip()
-        folder.mkdir(parents=True, exist_ok=True)
+        private_dir(folder)
         secret = secrets.token_urlsafe(48)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -30,12 +30,15 @@ class Workspaces:
         readers: dict[str, str],
         *,
         allow_secrets: bool = False,
+        allow_hardlinks: bool = False,
     ) -> Workspaces:
         roots: dict[str, Workspace] = {}
         problems: list[str] = []
         for name, path in configured.items():
             try:
-                roots[name] = Workspace.open(path, allow_secrets=allow_secrets, name=name)
+                roots[name] = Workspace.open(
+                    path, allow_secrets=allow_secrets, name=name, allow_hardlinks=allow_hardlinks
+                )
             except ToolError as exc:
                 problems.append(f"workspace {name!r}: {exc}")
         allowed = {

@@ -29,7 +29,12 @@ pytestmark = [pytest.mark.external("prism")]
 def context(workspace: Path, **settings: object) -> ToolContext:
     return ToolContext.local(
         str(workspace),
-        settings=ToolSettings(upstream_attempts=1, write_dedupe_seconds=0, **settings),  # type: ignore[arg-type]
+        settings=ToolSettings(
+            upstream_attempts=1,
+            write_dedupe_seconds=0,
+            allowed_internal_hosts="127.0.0.1",  # Prism listens on loopback
+            **settings,  # type: ignore[arg-type]
+        ),
     )
 
 

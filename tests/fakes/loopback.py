@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -46,3 +47,21 @@ def serve(app: Any, name: str = "fake", *, lifespan: str = "off") -> Iterator[st
 def serve_app(app: Any) -> AbstractContextManager[str]:
     """``serve`` running the app's lifespan (the web app and the MCP apps need theirs)."""
     return serve(app, "app", lifespan="on")
+
+
+ALLOW_VAR = "FAST_GENAI_ALLOWED_INTERNAL_HOSTS"
+
+
+@contextmanager
+def loopback_allowed() -> Iterator[None]:
+    """``FAST_GENAI_ALLOWED_INTERNAL_HOSTS=127.0.0.1`` while it lasts (then restored): the
+    guarded transport refuses loopback, and the service fakes listen there."""
+    before = os.environ.get(ALLOW_VAR)
+    os.environ[ALLOW_VAR] = "127.0.0.1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(ALLOW_VAR, None)
+        else:
+            os.environ[ALLOW_VAR] = before

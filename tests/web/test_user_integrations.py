@@ -284,7 +284,8 @@ async def test_validate_against_an_unreachable_service_is_502(
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     async for api, app in _serve(
-        web_settings, ToolSettings(github_api_url=f"http://127.0.0.1:{port}")
+        web_settings,
+        ToolSettings(github_api_url=f"http://127.0.0.1:{port}", allowed_internal_hosts="127.0.0.1"),
     ):
         alice = await register(api, "alice@example.org")
         response = await api.put(

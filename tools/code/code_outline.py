@@ -74,6 +74,7 @@ async def code_outline(
                 cache_hits=0,
             )
         source = SourceFile.stat(target, language)
+        ctx.workspace.check_links(relative, source.links)
         done = await anyio.to_thread.run_sync(lambda: outline_sources([(relative, source)], cache))
         files = done.files
         budget = ResultBudget(ctx.settings.max_result_bytes - 300 - 2 * len(relative))

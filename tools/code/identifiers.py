@@ -143,7 +143,7 @@ def _scan_file(source: SourceFile) -> FileReferences:
     if source.size > MAX_FILE_BYTES:
         return FileReferences({}, ())
     try:  # a real path the workspace checked: opened without following symlinks, never blocking
-        data = read_real_path(source.path, MAX_FILE_BYTES)
+        data = read_real_path(source.path, MAX_FILE_BYTES, max_links=source.links)
     except (OSError, ToolError):
         return FileReferences({}, ())
     return scan(data)

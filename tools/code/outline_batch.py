@@ -52,11 +52,14 @@ class SourceFile:
     language: str
     size: int
     mtime_ns: int
+    links: int = 1
+    """Hard links seen at the stat: the parse refuses the file if it has more by then (a
+    hard link made after the walk checked it)."""
 
     @classmethod
     def stat(cls, path: Path, language: str) -> SourceFile:
         info = path.stat()
-        return cls(str(path), language, info.st_size, info.st_mtime_ns)
+        return cls(str(path), language, info.st_size, info.st_mtime_ns, info.st_nlink)
 
     def key(self) -> FileKey:
         return FileKey(self.path, self.size, self.mtime_ns, _version(self.language))
@@ -222,7 +225,8 @@ def _parse_in_pool(
     total = sum(len(chunk) for chunk in chunks)
     futures = {
         executor.submit(
-            outline_jobs, [(files[i].path, files[i].language, max_bytes) for i in chunk]
+            outline_jobs,
+            [(files[i].path, files[i].language, max_bytes, files[i].links) for i in chunk],
         ): chunk
         for chunk in chunks
     }
@@ -246,7 +250,7 @@ def _parse_here(
     for done, i in enumerate(misses, start=1):
         if checkpoint is not None and done % 16 == 0:
             checkpoint()
-        parsed[i] = outline_file(files[i].path, files[i].language, max_bytes)
+        parsed[i] = outline_file(files[i].path, files[i].language, max_bytes, files[i].links)
         if progress is not None and (done % CHUNK_FILES == 0 or done == len(misses)):
             progress(done, len(misses))
     return parsed

@@ -76,11 +76,14 @@ def outline_source(source: bytes, language: str) -> dict[str, Any]:
     }
 
 
-def outline_file(path: str, language: str, max_bytes: int = MAX_OUTLINE_BYTES) -> tuple[str, bool]:
+def outline_file(
+    path: str, language: str, max_bytes: int = MAX_OUTLINE_BYTES, links: int | None = None
+) -> tuple[str, bool]:
     """The outline of the file at ``path`` as compact JSON (no ``path`` key: callers add it),
-    and whether it may be cached (a read error may not last)."""
+    and whether it may be cached (a read error may not last). A file with more than ``links``
+    hard links (the count the walk checked) is not read."""
     try:  # a real path the workspace checked: opened without following symlinks, never blocking
-        source = read_real_path(path, max_bytes + 1)
+        source = read_real_path(path, max_bytes + 1, max_links=links)
     except OSError as exc:
         data = unsupported(language, f"cannot be read: {exc.strerror or exc}")
         return _dumps(data), False
@@ -89,9 +92,9 @@ def outline_file(path: str, language: str, max_bytes: int = MAX_OUTLINE_BYTES) -
     return _dumps(outline_bytes(source, language, max_bytes)), True
 
 
-def outline_jobs(jobs: list[tuple[str, str, int]]) -> list[tuple[str, bool]]:
-    """:func:`outline_file` over ``(path, language, max_bytes)`` jobs: one process-pool task."""
-    return [outline_file(path, language, max_bytes) for path, language, max_bytes in jobs]
+def outline_jobs(jobs: list[tuple[str, str, int, int]]) -> list[tuple[str, bool]]:
+    """:func:`outline_file` over ``(path, language, max_bytes, links)`` jobs: one pool task."""
+    return [outline_file(*job) for job in jobs]
 
 
 def outline_bytes(source: bytes, language: str, max_bytes: int) -> dict[str, Any]:

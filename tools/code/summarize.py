@@ -74,7 +74,7 @@ async def summarize(
             info = handle.info
         if language is None:
             return load_source(data, unsupported_outline(relative))
-        source = SourceFile(str(target), language, info.st_size, info.st_mtime_ns)
+        source = SourceFile(str(target), language, info.st_size, info.st_mtime_ns, info.st_nlink)
         outline = outline_sources([(relative, source)], outline_cache(ctx)).files[0]
         text = load_source(data, outline)
         if not outline.supported and source.size <= MAX_SUMMARY_OUTLINE_BYTES:

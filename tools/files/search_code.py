@@ -199,7 +199,7 @@ async def search_code(
             f"the search took longer than {timeout:g} s and was stopped",
             hint="narrow it with path or glob; the operator sets FAST_GENAI_SEARCH_TIMEOUT",
         ) from None
-    hits, dropped = await anyio.to_thread.run_sync(
+    hits, dropped, linked = await anyio.to_thread.run_sync(
         verified_hits, ctx.workspace, collector.sorted_hits()
     )
     for hit in hits:  # names that are not UTF-8 in their one escaped form (\xHH)
@@ -208,6 +208,11 @@ async def search_code(
     if dropped:
         warnings.append(
             f"{dropped} hits left out: their file changed or was swapped during the search"
+        )
+    if linked:
+        warnings.append(
+            f"{linked} hits left out: their files have several hard links and are not read "
+            "(the operator can allow them with FAST_GENAI_ALLOW_HARDLINKED_FILES=true)"
         )
     warnings = _fit_warnings(warnings, collector)
     return SearchCodeResult.model_construct(

@@ -16,7 +16,7 @@ import os
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-from tools.errors import ToolError
+from tools.errors import HardLinkRefused, ToolError
 from tools.files.text_decoding import SNIFF_BYTES, sniff
 from tools.workspace import Workspace
 
@@ -74,17 +74,21 @@ def _hit_holds(hit: SearchHit, lines: _Lines) -> bool:
     ) and all(_same(text, lines.line(number + 1 + i)) for i, text in enumerate(hit.context_after))
 
 
-def verified_hits(workspace: Workspace, hits: list[SearchHit]) -> tuple[list[SearchHit], int]:
-    """The hits that the files, opened through the workspace, confirm; and how many were not.
+def verified_hits(workspace: Workspace, hits: list[SearchHit]) -> tuple[list[SearchHit], int, int]:
+    """The hits that the files, opened through the workspace, confirm; how many were not; and
+    how many of those were in files with several hard links (not read unless allowed).
 
     ``hits`` come grouped by file, as ``search_code`` sorts them."""
     kept: list[SearchHit] = []
-    dropped = 0
+    dropped = linked = 0
     for relative, group in groupby(hits, key=lambda hit: hit.path):
         file_hits = list(group)
         last = max(hit.line + len(hit.context_after) for hit in file_hits)
         try:
             lines = _Lines(workspace, relative, last)
+        except HardLinkRefused:
+            linked += len(file_hits)
+            continue
         except (OSError, ToolError):  # gone, swapped, or not a regular file any more
             dropped += len(file_hits)
             continue
@@ -93,4 +97,4 @@ def verified_hits(workspace: Workspace, hits: list[SearchHit]) -> tuple[list[Sea
                 kept.append(hit)
             else:
                 dropped += 1
-    return kept, dropped
+    return kept, dropped, linked

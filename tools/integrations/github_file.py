@@ -16,11 +16,13 @@ import anyio.to_thread
 from pydantic import Field
 
 from tools.context import ToolContext
+from tools.egress.policy import policy_for
 from tools.errors import AlreadyExists, Conflict, InvalidArgument, MissingCredential, ToolError
 from tools.integrations.parse_link import parse_url
 from tools.integrations.retry import RetryPolicy, with_retries
 from tools.integrations.upstream_errors import GITHUB, body_detail, upstream_error
 from tools.integrations.write_once import NO_CREDENTIAL, UNCHECKED, WriteOutcome, write_once
+from tools.settings import ToolSettings
 
 if TYPE_CHECKING:
     from github.GithubException import GithubException
@@ -99,7 +101,7 @@ async def create_github_file(
         )
 
     def run() -> GithubFileResult:
-        return _write(base_url, token.get_secret_value(), ctx.settings.http_timeout,
+        return _write(base_url, token.get_secret_value(), ctx.settings,
                       full, file_path, content, message, branch, update)  # fmt: skip
 
     async def perform() -> GithubFileResult:
@@ -143,7 +145,7 @@ def _file_path(path: str) -> str:
 def _write(
     base_url: str,
     token: str,
-    timeout: float,
+    settings: ToolSettings,
     full: str,
     path: str,
     content: str,
@@ -154,14 +156,17 @@ def _write(
     from github import Auth, Github, GithubException
     from requests.exceptions import RequestException
 
+    from tools.integrations.guarded_clients import guard_github
+
     gh = Github(
         base_url=base_url,
         auth=Auth.Token(token),
-        timeout=max(1, round(timeout)),
+        timeout=max(1, round(settings.http_timeout)),
         retry=None,
         seconds_between_requests=None,
         seconds_between_writes=None,
     )
+    guard_github(gh, policy_for(settings))
     step = f"reading repository {full}"
     try:
         repository = gh.get_repo(full)

@@ -22,6 +22,7 @@ import anyio.to_thread
 from pydantic import Field
 
 from tools.context import Credentials, ToolContext
+from tools.egress.policy import EgressPolicy, policy_for
 from tools.errors import InvalidArgument, MissingCredential, NotFound, ToolError
 from tools.integrations.jira_markup import adf_size, markdown_to_adf, markdown_to_wiki
 from tools.integrations.parse_link import parse_url
@@ -128,10 +129,12 @@ async def create_jira_issue(
 
     policy = RetryPolicy.from_settings(ctx.settings)
     timeout = ctx.settings.http_timeout
+    egress = policy_for(ctx.settings)
 
     async def perform() -> JiraIssueResult:
         return await with_retries(
-            lambda: anyio.to_thread.run_sync(_create, server, auth, timeout, request), policy
+            lambda: anyio.to_thread.run_sync(_create, server, auth, timeout, request, egress),
+            policy,
         )
 
     normalised = {
@@ -291,19 +294,21 @@ def _dry_run(server: str, request: _Request) -> JiraIssueResult:
 
 
 def _create(
-    server: str, auth: dict[str, Any], timeout: float, request: _Request
+    server: str, auth: dict[str, Any], timeout: float, request: _Request, egress: EgressPolicy
 ) -> JiraIssueResult:
-    from jira import JIRA as JiraClient  # noqa: N811
     from jira.exceptions import JIRAError
     from requests.exceptions import RequestException
 
+    from tools.integrations.guarded_clients import guarded_jira
+
     step = f"connecting to {server}"
     try:
-        client = JiraClient(server=server, max_retries=0, timeout=timeout, **auth)
+        client = guarded_jira(egress, server=server, max_retries=0, timeout=timeout, **auth)
         cloud = client.deploymentType == "Cloud"
         if cloud:
             client.close()  # type: ignore[no-untyped-call]
-            client = JiraClient(
+            client = guarded_jira(
+                egress,
                 server=server,
                 options={"rest_api_version": "3"},
                 get_server_info=False,

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import Field
 
 from tools.context import ToolContext
+from tools.egress.policy import policy_for
 from tools.errors import InvalidArgument, MissingCredential, NotFound, ToolError, UpstreamError
 from tools.integrations.markdown_tree import Span
 from tools.integrations.notion_blocks import (
@@ -121,10 +122,11 @@ async def create_notion_page(
         )
 
     async def perform() -> NotionPageResult:
-        import httpx
         from notion_client import AsyncClient
 
-        async with httpx.AsyncClient() as http:
+        from tools.egress.httpx_guard import guarded_client
+
+        async with guarded_client(policy_for(ctx.settings)) as http:
             client = AsyncClient(
                 client=http,
                 auth=token.get_secret_value(),

@@ -17,6 +17,7 @@ from typing import Any
 import anyio.to_thread
 
 from tools.context import ToolContext, WriteLog, WriteRecord
+from tools.private_files import private_sqlite
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS writes (
@@ -70,7 +71,7 @@ class SqliteWriteLog:
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_sqlite(self.path)
         db = sqlite3.connect(self.path, timeout=10)
         try:
             db.executescript(_SCHEMA)

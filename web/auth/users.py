@@ -17,6 +17,7 @@ from fastapi_users_db_sqlalchemy import SQLAlchemyUserDatabase
 from sqlalchemy import Select
 
 from web.auth.access_tokens import token_backend
+from web.auth.revocation import RevocableJWTStrategy
 from web.db import database
 from web.models import User
 
@@ -88,7 +89,8 @@ async def get_user_manager(
 
 
 def get_jwt_strategy(request: Request) -> JWTStrategy[User, uuid.UUID]:
-    return JWTStrategy(
+    return RevocableJWTStrategy(
+        database(request),
         secret=request.app.state.secret,
         lifetime_seconds=request.app.state.settings.jwt_lifetime_seconds,
     )

@@ -3,7 +3,8 @@ authenticated call to the service, answering whom the credentials belong to.
 
 GitHub ``GET /user``, Notion ``GET /v1/users/me``, Jira ``GET /rest/api/2/myself``. A refusal
 (401/403) is the caller's mistake (422, nothing stored); an unreachable or failing service is an
-upstream error (502).
+upstream error (502). The request goes through the guarded transport: an internal address that
+the operator has not allowed is 400 ``address_not_allowed`` and is never contacted.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from tools.egress.policy import policy_for
 from tools.errors import InvalidArgument, UpstreamError
 from tools.settings import ToolSettings
 
@@ -61,10 +63,12 @@ async def check(service: str, fields: dict[str, str], settings: ToolSettings) ->
     """Call the service with the credentials; the account they belong to (when it says)."""
     import httpx
 
+    from tools.egress.httpx_guard import guarded_client
+
     label = LABELS[service]
     url, headers = _request(service, fields, settings)
     try:
-        async with httpx.AsyncClient(timeout=settings.http_timeout) as client:
+        async with guarded_client(policy_for(settings), timeout=settings.http_timeout) as client:
             response = await client.get(url, headers=headers)
     except httpx.HTTPError as exc:
         raise UpstreamError(

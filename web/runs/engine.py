@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tools.private_files import private_sqlite, sqlite_path
+
 if TYPE_CHECKING:
     from dbos import DBOSConfig
 
@@ -52,8 +54,9 @@ def dbos_config(database_url: str, data_dir: Path, *, executor_id: str) -> DBOSC
     from dbos import DBOSConfig
 
     url = system_database_url(database_url, data_dir)
-    if url.startswith("sqlite:///"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    path = sqlite_path(url)
+    if path is not None:
+        private_sqlite(path)
     return DBOSConfig(
         name=APP_NAME,
         system_database_url=url,
