@@ -11,6 +11,7 @@ from pathlib import Path
 import anyio
 import pytest
 
+import tools.files.list_files as list_files_module
 from tests.conftest import require_program
 from tests.tree import write_tree
 from tools.context import ToolContext
@@ -461,3 +462,44 @@ async def test_same_files_as_ripgrep(workspace: Path, ctx: ToolContext, hidden: 
     expected = sorted(line for line in lines if not line.startswith(".git/"))
     listing = await list_files(ctx, include_hidden=hidden)
     assert [entry.path for entry in listing.entries if entry.kind == "file"] == expected
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {},
+        {"include_hidden": True},
+        {"path": "a"},
+        {"path": "a/b"},
+        {"path": "docs", "include_hidden": True},
+        {"path": "build"},  # ignored, listed explicitly
+        {"max_depth": 1},
+        {"max_depth": 2, "path": "a"},
+        {"glob": "*.txt"},
+        {"glob": "!*.txt"},
+        {"glob": "a/**/f"},
+        {"path": "a", "glob": "b/*"},
+        {"path": "a", "glob": "a/b/*"},
+    ],
+)
+async def test_the_ripgrep_walk_lists_what_the_breadth_first_walk_lists(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, arguments: dict[str, object]
+) -> None:
+    """Big listings walk on ``rg --files``, bounded ones breadth first in Python: same answer."""
+    write_tree(
+        workspace,
+        PARITY_TREE
+        | {"a/.env": "SECRET=1\n", "a/b/id_rsa": "key", "empty/nothing/.keep": "", "d1/d2/x": ""},
+    )
+    os.symlink("keep.log", workspace / "alias.log")
+    os.symlink("../a", workspace / "a" / "b" / "up")
+    os.mkfifo(workspace / "a" / "pipe.txt")
+    ctx = context(workspace, max_result_bytes=10**9)
+    monkeypatch.setattr(list_files_module, "BFS_CAP", 10**12)
+    bounded = await list_files(ctx, limit=10**6, **arguments)  # type: ignore[arg-type]
+    assert bounded.entries  # the case lists something
+    monkeypatch.setattr(list_files_module, "BFS_CAP", 0)
+    on_ripgrep = await list_files(ctx, limit=10**6, **arguments)  # type: ignore[arg-type]
+    assert on_ripgrep == bounded
+    names = [entry.path.rpartition("/")[2] for entry in bounded.entries]
+    assert not {".env", "id_rsa", "pipe.txt"} & set(names)
