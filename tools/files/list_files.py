@@ -19,7 +19,7 @@ from tools.context import ToolContext
 from tools.errors import InvalidArgument, ToolError
 from tools.files.gitignore import IgnoreRules
 from tools.files.list_walk import BeneathStat, DirScan, RgQuery, rg_files
-from tools.result_budget import ResultBudget, json_size
+from tools.result_budget import ResultBudget, string_bytes
 from tools.workspace import Workspace, is_secret_path, shown_name
 
 EntryKind = Literal["file", "dir", "symlink"]
@@ -114,12 +114,35 @@ async def list_files(
     )
 
 
+_ENTRY_FIELDS = set(FileEntry.model_fields)
+
+
+def trusted_entry(path: str, kind: EntryKind, size: int | None = None) -> FileEntry:
+    """``FileEntry.model_construct(...)`` without its per-field loop (a listing builds one per
+    entry): every field set as ``model_construct`` sets it; a test compares with a validated
+    entry."""
+    entry = FileEntry.__new__(FileEntry)
+    _set = object.__setattr__
+    _set(entry, "__dict__", {"path": path, "kind": kind, "size": size, "target": None})
+    _set(entry, "__pydantic_fields_set__", _ENTRY_FIELDS)
+    _set(entry, "__pydantic_extra__", None)
+    _set(entry, "__pydantic_private__", None)
+    return entry
+
+
+_ENTRY_FIXED_BYTES = len('{"path":,"kind":"","size":,"target":}')
+
+
 def _entry_bytes(entry: FileEntry) -> int:
-    """The JSON size of an entry as it is shown (names that are not UTF-8 escaped)."""
-    if not entry.path.isascii() or (entry.target is not None and not entry.target.isascii()):
-        target = shown_name(entry.target) if entry.target is not None else None
-        entry = entry.model_copy(update={"path": shown_name(entry.path), "target": target})
-    return json_size(entry.model_dump_json())
+    """The JSON size of an entry as it is shown (names that are not UTF-8 escaped), counted
+    without writing it (a test checks it against ``model_dump_json``)."""
+    path, target, size = entry.path, entry.target, entry.size
+    total = _ENTRY_FIXED_BYTES + len(entry.kind)
+    total += string_bytes(path if path.isascii() else shown_name(path))
+    total += len(str(size)) if size is not None else 4
+    if target is None:
+        return total + 4
+    return total + string_bytes(target if target.isascii() else shown_name(target))
 
 
 def _rg_globs(matcher: _GlobFilter | None, start_rel: str) -> tuple[str, ...]:
@@ -295,7 +318,7 @@ class _Walk:
 
     def _entry(self, checked: BeneathStat, relative: str, kind: str) -> FileEntry | None:
         if kind == "dir":
-            return FileEntry.model_construct(path=relative, kind="dir")
+            return trusted_entry(relative, "dir")
         if kind == "symlink":
             return self._symlink_entry(self.workspace.root / relative, relative)
         if not self._visible(relative):
@@ -303,7 +326,7 @@ class _Walk:
         info = checked.lstat(relative)  # a regular file still, beneath the root
         if info is None or not stat.S_ISREG(info.st_mode):
             return None
-        return FileEntry.model_construct(path=relative, kind="file", size=info.st_size)
+        return trusted_entry(relative, "file", info.st_size)
 
     def _start_rules(self, start: Path, root_rel: str) -> tuple[IgnoreRules, bool]:
         """The rules in the listed directory and whether those above it apply: listing an
@@ -328,13 +351,13 @@ class _Walk:
             if rules.is_ignored(relative, is_dir=is_dir):
                 return None, False
             if is_dir:
-                return FileEntry.model_construct(path=relative, kind="dir"), True
+                return trusted_entry(relative, "dir"), True
             if not child.is_file(follow_symlinks=False):  # FIFOs, sockets, devices: skipped
                 return None, False
             if not self._visible(relative):
                 return None, False
             size = child.stat(follow_symlinks=False).st_size
-            return FileEntry.model_construct(path=relative, kind="file", size=size), False
+            return trusted_entry(relative, "file", size), False
         except OSError:
             return None, False
 

@@ -15,7 +15,6 @@ import contextlib
 import gc
 import json
 import os
-import re
 import signal
 import sys
 from collections import deque
@@ -31,7 +30,7 @@ from tools.context import ToolContext
 from tools.errors import InvalidArgument, ToolError
 from tools.files.ripgrep import FILTER_FLAGS, rg_binary
 from tools.files.search_verify import verified_hits
-from tools.result_budget import ResultBudget, json_size
+from tools.result_budget import ResultBudget, json_size, string_bytes
 from tools.workspace import (
     SECRET_PATH_GLOBS,
     SECRET_PATHS,
@@ -426,16 +425,6 @@ def _short(text: str) -> str:
 _HIT_NUMBERS = ("line", "column", "end_column", "text_column")
 _HIT_FIXED_BYTES = len(_dumps(dict.fromkeys(SearchHit.model_fields, "")).replace('""', "")) + 4
 """The JSON of a hit less its values: keys, commas, braces, and the two lists' brackets."""
-_PLAIN_JSON = re.compile(r'[^\x20-\x7e]|["\\]')
-
-
-def _string_bytes(text: str) -> int:
-    """Bytes of ``text`` as a JSON string written by ``_dumps`` (UTF-8, quotes included)."""
-    if _PLAIN_JSON.search(text) is None:
-        return len(text) + 2
-    return json_size(_dumps(text))
-
-
 _HIT_FIELDS = set(SearchHit.model_fields)
 """Shared by every hit as its set of explicitly set fields (all of them; never shrinks)."""
 
@@ -578,12 +567,12 @@ class _Collector:
         context after is not known yet: held at its worst case."""
         path = values["path"]
         if path != self._sized_path:
-            self._sized_path, self._path_bytes = path, _string_bytes(path)
-        size = _HIT_FIXED_BYTES + self._path_bytes + _string_bytes(values["text"])
+            self._sized_path, self._path_bytes = path, string_bytes(path)
+        size = _HIT_FIXED_BYTES + self._path_bytes + string_bytes(values["text"])
         size += sum(len(str(values[key])) for key in _HIT_NUMBERS)
         before = values["context_before"]
         if before:
-            size += sum(_string_bytes(line) + 1 for line in before) - 1
+            size += sum(string_bytes(line) + 1 for line in before) - 1
         if self.context:
             size += self._worst_after()
         return size
