@@ -9,7 +9,9 @@ import typer
 from cli import exit_codes
 
 app = typer.Typer(
-    help="Show and change settings (a TOML file; env variables win).", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Show and change settings (a TOML file; env variables win).",
+    no_args_is_help=True,
 )
 
 

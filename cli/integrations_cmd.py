@@ -6,7 +6,11 @@ import typer
 
 from cli import exit_codes
 
-app = typer.Typer(help="Users' integration credentials on the server.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None,
+    help="Users' integration credentials on the server.",
+    no_args_is_help=True,
+)
 
 
 @app.command("rekey")

@@ -7,6 +7,7 @@ import typer
 from cli import ask_cmd, config_cmd, integrations_cmd, mcp_cmd, runs_cmd, serve_cmd, tools_cmd
 
 app = typer.Typer(
+    rich_markup_mode=None,
     name="fast-genai",
     help="A Gemini-backed agent with typed code and integration tools: CLI, web API, MCP server.",
     no_args_is_help=True,

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from mcp_server.options import ToolFilter
     from tools.context import ToolContext
 
-app = typer.Typer(help="Serve the tools over MCP (stdio, or --http).")
+app = typer.Typer(rich_markup_mode=None, help="Serve the tools over MCP (stdio, or --http).")
 
 
 @app.callback(invoke_without_command=True)

@@ -5,18 +5,32 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable
+from functools import cache
 from typing import TYPE_CHECKING, Any
-
-from rich.console import Console
-from rich.table import Table
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
+    from rich.console import Console
 
     from tools.spec import ToolSpec
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+    out: Console
+    err: Console
+
+
+@cache
+def _console(stderr: bool) -> Console:
+    """A rich console, made on first use: ``--json`` output and ``--help`` never load rich."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def __getattr__(name: str) -> Console:
+    """``out`` and ``err``: the consoles for stdout and stderr."""
+    if name in ("out", "err"):
+        return _console(name == "err")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def print_json(value: Any) -> None:
@@ -31,10 +45,12 @@ def print_model_json(model: BaseModel) -> None:
 
 
 def error(message: str) -> None:
-    err.print(f"[bold red]error:[/] {message}", markup=True)
+    _console(True).print(f"[bold red]error:[/] {message}", markup=True)
 
 
 def tool_table(specs: Iterable[ToolSpec]) -> None:
+    from rich.table import Table
+
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
     table.add_column("name", style="cyan", no_wrap=True)
     table.add_column("kind", no_wrap=True)
@@ -43,12 +59,13 @@ def tool_table(specs: Iterable[ToolSpec]) -> None:
     for spec in specs:
         kind = "[yellow]write[/]" if spec.writes else "read"
         table.add_row(spec.name, kind, spec.title, spec.summary)
-    out.print(table)
+    _console(False).print(table)
 
 
 def pending_write(name: str, kwargs: dict[str, Any]) -> None:
-    err.print(f"[bold yellow]{name}[/] wants to write with these arguments:", markup=True)
-    err.print_json(json.dumps(kwargs, ensure_ascii=False, default=str))
+    console = _console(True)
+    console.print(f"[bold yellow]{name}[/] wants to write with these arguments:", markup=True)
+    console.print_json(json.dumps(kwargs, ensure_ascii=False, default=str))
 
 
 def result(model: BaseModel) -> None:
@@ -57,6 +74,6 @@ def result(model: BaseModel) -> None:
 
     view = VIEWS.get(type(model).__name__)
     if view is None:
-        out.print_json(model.model_dump_json())
+        _console(False).print_json(model.model_dump_json())
     else:
-        view(out, model)
+        view(_console(False), model)

@@ -9,7 +9,9 @@ import typer
 from cli import exit_codes
 
 app = typer.Typer(
-    help="Chat turns and one-shot runs on the server (operators).", no_args_is_help=True
+    rich_markup_mode=None,
+    help="Chat turns and one-shot runs on the server (operators).",
+    no_args_is_help=True,
 )
 
 

@@ -10,8 +10,10 @@ import typer
 
 from cli import exit_codes
 
-db_app = typer.Typer(help="The server's database.", no_args_is_help=True)
-users_app = typer.Typer(help="Users of the web server.", no_args_is_help=True)
+db_app = typer.Typer(rich_markup_mode=None, help="The server's database.", no_args_is_help=True)
+users_app = typer.Typer(
+    rich_markup_mode=None, help="Users of the web server.", no_args_is_help=True
+)
 
 
 def serve(

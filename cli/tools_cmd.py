@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -16,7 +15,9 @@ if TYPE_CHECKING:
 
     from tools.spec import ToolSpec
 
-app = typer.Typer(help="List the tools and call one directly.", no_args_is_help=True)
+app = typer.Typer(
+    rich_markup_mode=None, help="List the tools and call one directly.", no_args_is_help=True
+)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 WorkspaceOption = Annotated[
@@ -56,6 +57,8 @@ def call_tool(
     as_json: JsonOption = False,
 ) -> None:
     """Call one tool: `fast-genai tools call read_file path=README.md end_line=20`."""
+    import asyncio
+
     from cli import render
     from cli.arguments import ArgumentError, parse_tool_arguments
     from cli.settings_catalog import SettingsError, load_settings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 HEAVY = (
     "pydantic_ai",
@@ -46,3 +47,19 @@ def test_help_imports_no_heavy_library() -> None:
         loaded = _modules_after(*argv)
         heavy = sorted(m for m in loaded if m.split(".")[0] in HEAVY or m in HEAVY)
         assert not heavy, f"`fast-genai {' '.join(argv)}` imports {heavy[:8]}"
+
+
+def test_help_loads_no_rich() -> None:
+    """typer's plain help: rich (and the Markdown parser its help pulls in) is not imported."""
+    loaded = _modules_after("--help")
+    assert not {m for m in loaded if m.split(".")[0] in ("rich", "markdown_it")}
+
+
+def test_one_tool_call_imports_only_that_tool(tmp_path: Path) -> None:
+    loaded = _modules_after(
+        "tools", "call", "parse_link", "text=none", "--workspace", str(tmp_path), "--json"
+    )
+    assert "tools.integrations.parse_link" in loaded
+    others = {"tools.code.code_outline", "tools.files.search_code", "tools.files.list_files"}
+    assert not others & loaded
+    assert not {m for m in loaded if m.split(".")[0] in ("rich", "tree_sitter")}

@@ -291,6 +291,23 @@ async def test_binary_and_large_files_get_a_reason(ctx: ToolContext, workspace: 
     assert big.reason is not None and "larger than" in big.reason
 
 
+async def test_minified_and_generated_files_are_skipped(ctx: ToolContext, workspace: Path) -> None:
+    functions = "".join(f"function f{i}(a){{return a+{i}}};" for i in range(2_000))
+    (workspace / "bundle.min.js").write_text(functions + "\n")  # one line of 60 KB
+    table = "DATA = [\n" + "".join(f"    {'1, ' * 20}\n" for _ in range(400)) + "]\n"
+    (workspace / "table.py").write_text(table + "x" * 6_000 + " = 1\n")  # one 6,000-char line
+    packed = "".join(f"def f{i}(): return {'1 + ' * 90}1\n" for i in range(100))
+    (workspace / "packed.py").write_text(packed)  # 100 lines of ~380 characters on average
+    code = "".join(f"def f{i}(a):\n    return a + {i}\n\n" for i in range(1_500))
+    (workspace / "code.py").write_text(code)  # big, with short lines: outlined
+    for name in ("bundle.min.js", "table.py", "packed.py"):
+        skipped = _one(await code_outline(ctx, name))
+        assert not skipped.supported and skipped.reason is not None
+        assert "minified or generated" in skipped.reason
+    outlined = _one(await code_outline(ctx, "code.py"))
+    assert outlined.supported and len(outlined.symbols) == 1_500
+
+
 async def test_directory_respects_gitignore_and_hidden(ctx: ToolContext, workspace: Path) -> None:
     _copy_samples(workspace, "src")
     (workspace / "README.md").write_text("# readme\n")

@@ -11,6 +11,7 @@ from pathlib import Path
 import anyio
 import pytest
 
+import tools.files.list_files as list_files_module
 from tests.conftest import require_program
 from tests.tree import write_tree
 from tools.context import ToolContext
@@ -24,10 +25,11 @@ from tools.errors import (
     ToolError,
 )
 from tools.files.create_file import create_file
-from tools.files.list_files import list_files
+from tools.files.list_files import FileEntry, list_files
 from tools.files.read_file import read_file
 from tools.registry import get_tool
 from tools.settings import ToolSettings
+from tools.workspace import shown_name
 
 pytestmark = pytest.mark.anyio
 
@@ -489,3 +491,73 @@ async def test_same_files_as_ripgrep(workspace: Path, ctx: ToolContext, hidden: 
     expected = sorted(line for line in lines if not line.startswith(".git/"))
     listing = await list_files(ctx, include_hidden=hidden)
     assert [entry.path for entry in listing.entries if entry.kind == "file"] == expected
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {},
+        {"include_hidden": True},
+        {"path": "a"},
+        {"path": "a/b"},
+        {"path": "docs", "include_hidden": True},
+        {"path": "build"},  # ignored, listed explicitly
+        {"max_depth": 1},
+        {"max_depth": 2, "path": "a"},
+        {"glob": "*.txt"},
+        {"glob": "!*.txt"},
+        {"glob": "a/**/f"},
+        {"path": "a", "glob": "b/*"},
+        {"path": "a", "glob": "a/b/*"},
+    ],
+)
+async def test_the_ripgrep_walk_lists_what_the_breadth_first_walk_lists(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, arguments: dict[str, object]
+) -> None:
+    """Big listings walk on ``rg --files``, bounded ones breadth first in Python: same answer."""
+    write_tree(
+        workspace,
+        PARITY_TREE
+        | {"a/.env": "SECRET=1\n", "a/b/id_rsa": "key", "empty/nothing/.keep": "", "d1/d2/x": ""},
+    )
+    os.symlink("keep.log", workspace / "alias.log")
+    os.symlink("../a", workspace / "a" / "b" / "up")
+    os.mkfifo(workspace / "a" / "pipe.txt")
+    ctx = context(workspace, max_result_bytes=10**9)
+    monkeypatch.setattr(list_files_module, "BFS_CAP", 10**12)
+    bounded = await list_files(ctx, limit=10**6, **arguments)  # type: ignore[arg-type]
+    assert bounded.entries  # the case lists something
+    monkeypatch.setattr(list_files_module, "BFS_CAP", 0)
+    on_ripgrep = await list_files(ctx, limit=10**6, **arguments)  # type: ignore[arg-type]
+    assert on_ripgrep == bounded
+    names = [entry.path.rpartition("/")[2] for entry in bounded.entries]
+    assert not {".env", "id_rsa", "pipe.txt"} & set(names)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        FileEntry(path="a/b.py", kind="file", size=12_345),
+        FileEntry(path="dir", kind="dir"),
+        FileEntry(path="link", kind="symlink", size=3, target="a/b.py"),
+        FileEntry(path="out", kind="symlink"),
+        FileEntry(path='q"uote\\back\tslash', kind="file", size=0),
+        FileEntry(path="café/naïve ☕.txt", kind="symlink", target="über.txt"),
+        FileEntry(path="caf\udce9.txt", kind="file", size=1),  # shown as caf\xe9.txt
+    ],
+)
+def test_an_entry_is_sized_as_its_json(entry: FileEntry) -> None:
+    shown = entry.model_copy(
+        update={
+            "path": shown_name(entry.path),
+            "target": shown_name(entry.target) if entry.target else None,
+        }
+    )
+    assert list_files_module._entry_bytes(entry) == len(shown.model_dump_json().encode())
+
+
+def test_a_trusted_entry_equals_a_validated_entry() -> None:
+    fast = list_files_module.trusted_entry("a/b.py", "file", 7)
+    assert fast == FileEntry(path="a/b.py", kind="file", size=7)
+    assert fast.model_dump_json() == FileEntry(path="a/b.py", kind="file", size=7).model_dump_json()
+    assert fast.model_fields_set == set(FileEntry.model_fields)

@@ -23,8 +23,16 @@ from tools.errors import (
     Unsupported,
 )
 from tools.files import ripgrep
-from tools.files.search_code import SearchCodeResult, SearchHit, _hit, search_code
+from tools.files.search_code import (
+    SearchCodeResult,
+    SearchHit,
+    _Collector,
+    _dumps,
+    _hit,
+    search_code,
+)
 from tools.registry import get_tool
+from tools.result_budget import json_size
 from tools.settings import ToolSettings
 
 pytestmark = pytest.mark.anyio
@@ -559,3 +567,24 @@ async def test_cli_view_prints_hits_and_context_once(workspace: Path, ctx: ToolC
     styled = console.export_text(styles=True)
     assert "\x1b[2J" not in styled  # file content never drives the terminal
     assert styled.count("\x1b[1;31mhit\x1b[0m") == 3  # each match highlighted
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["abc", 'say "hi"', "back\\slash", "tab\there", "café ☕", "\x7f\x01", "", "\udce9raw"],
+)
+@pytest.mark.parametrize("before", [(), ("x",), ('"q"', "é")])
+def test_a_hit_is_sized_as_its_json(text: str, before: tuple[str, ...]) -> None:
+    """The budget counts a hit's JSON without writing it: the count equals the written size."""
+    collector = _Collector(limit=10, context=0, allow_secrets=False, max_bytes=None)
+    values = {
+        "path": 'dir/naïve "f".py',
+        "line": 123_456,
+        "column": 7,
+        "end_column": 12,
+        "text": text,
+        "text_column": 1,
+        "context_before": before,
+        "context_after": [],
+    }
+    assert collector._hit_bytes(values) == json_size(_dumps(values))

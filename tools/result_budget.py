@@ -8,6 +8,8 @@ client or model context receives more than ``ToolSettings.max_result_bytes``.
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 
 
@@ -29,3 +31,15 @@ class ResultBudget:
 def json_size(text: str) -> int:
     """Bytes of a JSON text encoded as UTF-8 (what a client receives)."""
     return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
+_PLAIN = re.compile(r'[^\x20-\x7e]|["\\]')
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def string_bytes(text: str) -> int:
+    """Bytes of ``text`` as a JSON string (UTF-8, quotes included), counted without writing it
+    when it is printable ASCII with nothing to escape (nearly every path and line of code)."""
+    if _PLAIN.search(text) is None:
+        return len(text) + 2
+    return json_size(_dumps(text))

@@ -21,7 +21,7 @@ from tools.errors import ToolError
 if TYPE_CHECKING:
     from tree_sitter import Node, Parser, Query
 
-OUTLINE_FORMAT_VERSION = "3"
+OUTLINE_FORMAT_VERSION = "4"
 """Bump when the outline's content or shape changes: it is part of every cache key."""
 
 MAX_OUTLINE_BYTES = 1_000_000
@@ -31,6 +31,14 @@ MAX_SIGNATURE_CHARS = 240
 MAX_DOC_CHARS = 240
 MAX_IMPORT_CHARS = 240
 _BINARY_SNIFF_BYTES = 8192
+MINIFIED_MIN_BYTES = 20_000
+"""Files at least this big are checked for the line lengths of minified or generated code."""
+MINIFIED_LINE_CHARS = 5_000
+"""A file holding a line at least this long (bytes) is taken for minified or generated code
+(bundles, source maps, data tables): not outlined. Hand-written code has no such lines; the
+parse of one costs more than whole files of code and its symbols help no reader."""
+MINIFIED_MEAN_LINE = 300
+"""Or whose lines are this long on average (bytes): code packed onto few lines."""
 
 _COMMENT_MARKS = re.compile(r"^\s*(?:/\*+|\*+/|\*|///?!?|#+|--)\s?")
 _XML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
@@ -103,7 +111,22 @@ def outline_bytes(source: bytes, language: str, max_bytes: int) -> dict[str, Any
         return unsupported(language, f"larger than {max_bytes:,} bytes; not outlined")
     if b"\x00" in source[:_BINARY_SNIFF_BYTES]:
         return unsupported(language, "looks binary (NUL bytes); not outlined")
+    if len(source) >= MINIFIED_MIN_BYTES and _looks_minified(source):
+        return unsupported(language, "looks minified or generated (very long lines); not outlined")
     return outline_source(source, language)
+
+
+def _looks_minified(source: bytes) -> bool:
+    """Whether a file's lines are those of minified or generated code (see the limits)."""
+    lines = source.count(b"\n") + 1
+    if len(source) / lines >= MINIFIED_MEAN_LINE:
+        return True
+    start = 0
+    while (end := source.find(b"\n", start)) >= 0:
+        if end - start >= MINIFIED_LINE_CHARS:
+            return True
+        start = end + 1
+    return len(source) - start >= MINIFIED_LINE_CHARS
 
 
 def _dumps(data: dict[str, Any]) -> str:

@@ -98,8 +98,40 @@ class IgnoreRules:
         return IgnoreRules((*self.layers, _Layer(base, spec)))
 
 
-def _read_ignore_file(path: Path) -> GitIgnoreSpec | None:
-    """The patterns of a regular ignore file; symlinks, huge or unreadable files count as absent."""
+def ancestor_patterns(root: Path, relative: str) -> list[str]:
+    """The ignore patterns of the directories above ``relative`` (a directory under ``root``,
+    from the root down, ``.git/info/exclude`` first), rewritten relative to the root.
+
+    For ripgrep walking a subdirectory (``--no-ignore-parent``, so it reads nothing above the
+    directory it walks): given as one ``--ignore-file`` with the workspace root as the current
+    directory, they keep their precedence (below every ignore file inside the walk; deeper and
+    later lines win) and their anchoring (a pattern of ``a/.gitignore`` only matches below
+    ``a/``).
+    """
+    lines = _read_ignore_lines(root / ".git" / "info" / "exclude") or []
+    parts = [part for part in relative.split("/") if part not in ("", ".")]
+    for depth in range(len(parts)):
+        base = "/".join(parts[:depth])
+        for name in IGNORE_FILES:
+            for line in _read_ignore_lines(root.joinpath(*parts[:depth], name)) or []:
+                lines.append(_rebased(line, base))
+    return lines
+
+
+def _rebased(line: str, base: str) -> str:
+    """A gitignore line of the directory ``base`` as a line of the root's ignore file."""
+    text = line.rstrip("\r")
+    if not base or not text.strip() or text.startswith("#"):
+        return text
+    negation = "!" if text.startswith("!") else ""
+    pattern = text[len(negation) :]
+    if "/" in pattern.rstrip("/"):  # anchored to its directory
+        return f"{negation}{base}/{pattern.lstrip('/')}"
+    return f"{negation}{base}/**/{pattern}"
+
+
+def _read_ignore_lines(path: Path) -> list[str] | None:
+    """The lines of a regular ignore file; symlinks, huge or unreadable files count as absent."""
     try:
         info = os.lstat(path)
     except OSError:
@@ -110,5 +142,13 @@ def _read_ignore_file(path: Path) -> GitIgnoreSpec | None:
         text = read_real_path(str(path), MAX_IGNORE_FILE_BYTES).decode("utf-8", errors="replace")
     except (OSError, ToolError):
         return None
-    spec = GitIgnoreSpec.from_lines(text.splitlines())
+    return text.splitlines()
+
+
+def _read_ignore_file(path: Path) -> GitIgnoreSpec | None:
+    """The patterns of a regular ignore file, or ``None`` (see :func:`_read_ignore_lines`)."""
+    lines = _read_ignore_lines(path)
+    if lines is None:
+        return None
+    spec = GitIgnoreSpec.from_lines(lines)
     return spec if len(spec) else None

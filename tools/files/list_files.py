@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import heapq
 import os
 import stat
+import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -14,9 +16,10 @@ from pathspec import GitIgnoreSpec
 from pydantic import BaseModel, Field
 
 from tools.context import ToolContext
-from tools.errors import InvalidArgument
+from tools.errors import InvalidArgument, ToolError
 from tools.files.gitignore import IgnoreRules
-from tools.result_budget import ResultBudget, json_size
+from tools.files.list_walk import BeneathStat, DirScan, RgQuery, rg_files
+from tools.result_budget import ResultBudget, string_bytes
 from tools.workspace import Workspace, is_secret_path, shown_name
 
 EntryKind = Literal["file", "dir", "symlink"]
@@ -81,17 +84,22 @@ async def list_files(
     """
     start = ctx.workspace.resolve(path)
     cap = limit if limit is not None else ctx.settings.max_results
+    matcher = _GlobFilter.parse(glob) if glob else None
     walk = _Walk(
         workspace=ctx.workspace,
-        matcher=_GlobFilter.parse(glob) if glob else None,
+        matcher=matcher,
         max_depth=max_depth,
         limit=cap,
         include_hidden=include_hidden,
+        globs=_rg_globs(matcher, ctx.workspace.relative(start)),
         budget=ResultBudget(
             ctx.settings.max_result_bytes - 200 - 6 * len(ctx.workspace.relative(start))
         ),
     )
-    entries, truncated = await anyio.to_thread.run_sync(walk.run, start)
+    try:
+        entries, truncated = await anyio.to_thread.run_sync(walk.run, start, abandon_on_cancel=True)
+    finally:
+        walk.stop.set()  # a cancelled call stops its ripgrep and its scan
     entries.sort(key=lambda entry: entry.path)
     for entry in entries:  # names that are not UTF-8 in their one escaped form
         if not entry.path.isascii():
@@ -106,12 +114,48 @@ async def list_files(
     )
 
 
+_ENTRY_FIELDS = set(FileEntry.model_fields)
+
+
+def trusted_entry(path: str, kind: EntryKind, size: int | None = None) -> FileEntry:
+    """``FileEntry.model_construct(...)`` without its per-field loop (a listing builds one per
+    entry): every field set as ``model_construct`` sets it; a test compares with a validated
+    entry."""
+    entry = FileEntry.__new__(FileEntry)
+    _set = object.__setattr__
+    _set(entry, "__dict__", {"path": path, "kind": kind, "size": size, "target": None})
+    _set(entry, "__pydantic_fields_set__", _ENTRY_FIELDS)
+    _set(entry, "__pydantic_extra__", None)
+    _set(entry, "__pydantic_private__", None)
+    return entry
+
+
+_ENTRY_FIXED_BYTES = len('{"path":,"kind":"","size":,"target":}')
+
+
 def _entry_bytes(entry: FileEntry) -> int:
-    """The JSON size of an entry as it is shown (names that are not UTF-8 escaped)."""
-    if not entry.path.isascii() or (entry.target is not None and not entry.target.isascii()):
-        target = shown_name(entry.target) if entry.target is not None else None
-        entry = entry.model_copy(update={"path": shown_name(entry.path), "target": target})
-    return json_size(entry.model_dump_json())
+    """The JSON size of an entry as it is shown (names that are not UTF-8 escaped), counted
+    without writing it (a test checks it against ``model_dump_json``)."""
+    path, target, size = entry.path, entry.target, entry.size
+    total = _ENTRY_FIXED_BYTES + len(entry.kind)
+    total += string_bytes(path if path.isascii() else shown_name(path))
+    total += len(str(size)) if size is not None else 4
+    if target is None:
+        return total + 4
+    return total + string_bytes(target if target.isascii() else shown_name(target))
+
+
+def _rg_globs(matcher: _GlobFilter | None, start_rel: str) -> tuple[str, ...]:
+    """A negated glob as ripgrep ``--glob`` values matched from the root (a pattern with a
+    slash is anchored; the tool matches it below the listed directory as well as below the
+    root). A positive glob is not handed over: a ripgrep glob that matches re-includes ignored
+    and hidden files, so it is applied to ripgrep's list instead."""
+    if matcher is None or not matcher.negated:
+        return ()
+    globs = ["!" + matcher.pattern]
+    if start_rel != "." and "/" in matcher.pattern.rstrip("/"):
+        globs.append(f"!{start_rel}/{matcher.pattern.lstrip('/')}")
+    return tuple(globs)
 
 
 @dataclass(frozen=True)
@@ -120,6 +164,7 @@ class _GlobFilter:
 
     spec: GitIgnoreSpec
     negated: bool
+    pattern: str
 
     @classmethod
     def parse(cls, glob: str) -> _GlobFilter:
@@ -128,12 +173,20 @@ class _GlobFilter:
         pattern = text[1:] if negated else text
         if not pattern:
             raise InvalidArgument(f"glob {glob!r} has no pattern")
-        return cls(GitIgnoreSpec.from_lines([pattern]), negated)
+        return cls(GitIgnoreSpec.from_lines([pattern]), negated, pattern)
 
     def accepts(self, relative: str, below_start: str) -> bool:
         """Match against the workspace-relative path or the path below the listed directory."""
         matched = self.spec.match_file(relative) or self.spec.match_file(below_start)
         return matched != self.negated
+
+
+BFS_CAP = 50_000
+"""Listings that can hold at most this many entries (every listing under the default result
+budget) walk breadth first in Python and stop when full; bigger ones walk the whole tree on
+ripgrep (:mod:`tools.files.list_walk`)."""
+MIN_ENTRY_BYTES = 30
+"""The JSON of the smallest entry, ``{"path":"a","kind":"dir"}``: bounds how many fit."""
 
 
 @dataclass
@@ -143,19 +196,37 @@ class _Walk:
     max_depth: int | None
     limit: int
     include_hidden: bool
+    globs: tuple[str, ...] = ()
     budget: ResultBudget | None = None
+    stop: threading.Event = field(default_factory=threading.Event)
 
     def run(self, start: Path) -> tuple[list[FileEntry], bool]:
         root_rel = self.workspace.relative(start)
         if not start.is_dir():
             entry = self._file_entry(start, root_rel, start.name)
             return ([entry] if entry is not None else []), False
+        rules, ancestors = self._start_rules(start, root_rel)
+        scan = DirScan(str(start), root_rel, rules, self.include_hidden, self.max_depth)
+        query = RgQuery(self.workspace, root_rel, self.include_hidden, self.globs, ancestors)
+        cap = self.limit
+        if self.budget is not None:
+            cap = min(cap, self.budget.left // MIN_ENTRY_BYTES + 1)
+        base = 0 if root_rel == "." else root_rel.count("/") + 1
+        if cap <= BFS_CAP:
+            return self._breadth_first(start, root_rel, rules)
+        return self._entries(self._whole(scan, query, base), cap, root_rel)
+
+    def _breadth_first(
+        self, start: Path, root_rel: str, rules: IgnoreRules
+    ) -> tuple[list[FileEntry], bool]:
+        """A bounded listing: a breadth-first walk in Python that stops when the answer is full
+        (it reads the top levels of a huge tree, where ripgrep would walk all of it)."""
         entries: list[FileEntry] = []
         prefix = "" if root_rel == "." else root_rel + "/"
         # (directory, its relative path, depth of its children, rules, whether its own
         # ignore files are in the rules yet: they are read once its names are known)
         queue: deque[tuple[str, str, int, IgnoreRules, bool]] = deque(
-            [(str(start), root_rel, 1, self._start_rules(start, root_rel), True)]
+            [(str(start), root_rel, 1, rules, True)]
         )
         while queue:
             directory, dir_rel, depth, rules, loaded = queue.popleft()
@@ -189,14 +260,83 @@ class _Walk:
                 entries.append(entry)
         return entries, False
 
-    def _start_rules(self, start: Path, root_rel: str) -> IgnoreRules:
-        """The rules in the listed directory; listing an ignored directory lists it anyway."""
+    def _whole(self, scan: DirScan, query: RgQuery, base: int) -> list[tuple[int, str, str]]:
+        """Every candidate: ripgrep walks the tree while the scan reads its directories."""
+        files: list[str] = []
+        failure: list[Exception] = []
+
+        def collect() -> None:
+            try:
+                files.extend(rg_files(query, self.max_depth, self.stop))
+            except (ToolError, OSError) as exc:  # raised in the calling thread below
+                failure.append(exc)
+
+        walker = threading.Thread(target=collect, daemon=True)
+        walker.start()
+        try:
+            while not scan.exhausted and not self.stop.is_set():
+                scan.next_level()
+        finally:
+            walker.join()
+        if failure:
+            raise failure[0]
+        candidates = [(found.depth, found.relative, found.kind) for found in scan.found]
+        candidates.extend((path.count("/") + 1 - base, path, "file") for path in files)
+        return candidates
+
+    def _entries(
+        self, candidates: list[tuple[int, str, str]], cap: int, root_rel: str
+    ) -> tuple[list[FileEntry], bool]:
+        """The first entries, shallowest first then by path, each checked, within the budget."""
+        if self.matcher is not None:
+            prefix = "" if root_rel == "." else root_rel + "/"
+            accepts = self.matcher.accepts
+            negated = self.matcher.negated  # then ripgrep already left the matches out
+            candidates = [
+                c
+                for c in candidates
+                if (c[2] == "file" and negated)
+                or (c[2] != "dir" and accepts(c[1], c[1][len(prefix) :]))
+            ]
+        truncated = len(candidates) > cap
+        chosen = heapq.nsmallest(cap, candidates) if truncated else sorted(candidates)
+        checked = BeneathStat(self.workspace)
+        entries: list[FileEntry] = []
+        try:
+            for _depth, relative, kind in chosen:
+                entry = self._entry(checked, relative, kind)
+                if entry is None:
+                    continue
+                if len(entries) >= self.limit:
+                    return entries, True
+                if self.budget is not None and not self.budget.take(_entry_bytes(entry)):
+                    return entries, True
+                entries.append(entry)
+        finally:
+            checked.close()
+        return entries, truncated
+
+    def _entry(self, checked: BeneathStat, relative: str, kind: str) -> FileEntry | None:
+        if kind == "dir":
+            return trusted_entry(relative, "dir")
+        if kind == "symlink":
+            return self._symlink_entry(self.workspace.root / relative, relative)
+        if not self._visible(relative):
+            return None
+        info = checked.lstat(relative)  # a regular file still, beneath the root
+        if info is None or not stat.S_ISREG(info.st_mode):
+            return None
+        return trusted_entry(relative, "file", info.st_size)
+
+    def _start_rules(self, start: Path, root_rel: str) -> tuple[IgnoreRules, bool]:
+        """The rules in the listed directory and whether those above it apply: listing an
+        ignored directory lists it anyway."""
         if root_rel == ".":
-            return IgnoreRules.for_root(start)
+            return IgnoreRules.for_root(start), False
         rules = IgnoreRules.for_directory(self.workspace.root, root_rel)
         if rules.is_ignored(root_rel, is_dir=True):
-            return IgnoreRules().descend(start, root_rel)
-        return rules
+            return IgnoreRules().descend(start, root_rel), False
+        return rules, True
 
     def _child_entry(
         self, child: os.DirEntry[str], relative: str, rules: IgnoreRules
@@ -211,13 +351,13 @@ class _Walk:
             if rules.is_ignored(relative, is_dir=is_dir):
                 return None, False
             if is_dir:
-                return FileEntry.model_construct(path=relative, kind="dir"), True
+                return trusted_entry(relative, "dir"), True
             if not child.is_file(follow_symlinks=False):  # FIFOs, sockets, devices: skipped
                 return None, False
             if not self._visible(relative):
                 return None, False
             size = child.stat(follow_symlinks=False).st_size
-            return FileEntry.model_construct(path=relative, kind="file", size=size), False
+            return trusted_entry(relative, "file", size), False
         except OSError:
             return None, False
 

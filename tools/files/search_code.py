@@ -24,12 +24,13 @@ from typing import Annotated, Any
 
 import anyio
 from pydantic import BaseModel, BeforeValidator, Field
+from pydantic_core import from_json
 
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, ToolError
 from tools.files.ripgrep import FILTER_FLAGS, rg_binary
 from tools.files.search_verify import verified_hits
-from tools.result_budget import ResultBudget, json_size
+from tools.result_budget import ResultBudget, json_size, string_bytes
 from tools.workspace import (
     SECRET_PATH_GLOBS,
     SECRET_PATHS,
@@ -426,6 +427,9 @@ def _short(text: str) -> str:
     return text if len(text) <= MAX_LINE_CHARS else text[:MAX_LINE_CHARS] + "…"
 
 
+_HIT_NUMBERS = ("line", "column", "end_column", "text_column")
+_HIT_FIXED_BYTES = len(_dumps(dict.fromkeys(SearchHit.model_fields, "")).replace('""', "")) + 4
+"""The JSON of a hit less its values: keys, commas, braces, and the two lists' brackets."""
 _HIT_FIELDS = set(SearchHit.model_fields)
 """Shared by every hit as its set of explicitly set fields (all of them; never shrinks)."""
 
@@ -476,6 +480,8 @@ class _Collector:
         self._relative = ""
         self._recent: deque[tuple[int, str]] = deque(maxlen=max(context, 1))
         self._waiting: list[tuple[int, list[str]]] = []
+        self._sized_path = ""
+        self._path_bytes = 2
         self._reserved: dict[int, int] = {}
         """Bytes held for a waiting hit's context after (by ``id`` of its list), worst case;
         what its lines do not use is given back when they are in."""
@@ -498,9 +504,9 @@ class _Collector:
         for line in lines:
             # rg writes "type" first for these four; any other line is decoded in full
             if line.startswith(_MATCH):
-                match(_decode(line)[0]["data"])
+                match(from_json(line)["data"])
             elif line.startswith(_CONTEXT):
-                self._context(_decode(line)[0]["data"])
+                self._context(from_json(line)["data"])
             elif line.startswith(_BEGIN):
                 continue
             elif line.startswith(_END):
@@ -562,8 +568,16 @@ class _Collector:
         self._recent.append((number, text))
 
     def _hit_bytes(self, values: dict[str, Any]) -> int:
-        """The hit's JSON size; its context after is not known yet: held at its worst case."""
-        size = json_size(_dumps(values))
+        """The hit's JSON size (as ``_dumps`` would write it, counted without writing it); its
+        context after is not known yet: held at its worst case."""
+        path = values["path"]
+        if path != self._sized_path:
+            self._sized_path, self._path_bytes = path, string_bytes(path)
+        size = _HIT_FIXED_BYTES + self._path_bytes + string_bytes(values["text"])
+        size += sum(len(str(values[key])) for key in _HIT_NUMBERS)
+        before = values["context_before"]
+        if before:
+            size += sum(string_bytes(line) + 1 for line in before) - 1
         if self.context:
             size += self._worst_after()
         return size

@@ -47,12 +47,16 @@ class _Lines:
                     if pending:
                         self.lines.append(pending)
                     break
-        self.lines = [line.removesuffix("\r") for line in self.lines[:last]]
+        del self.lines[last:]
         if self.lines and self.lines[0].startswith("\ufeff"):
             self.lines[0] = self.lines[0][1:]
 
     def line(self, number: int) -> str | None:
-        return self.lines[number - 1] if 0 < number <= len(self.lines) else None
+        """Line ``number`` without its line ending (a ``\r`` before the ``\n`` is removed only
+        from the lines looked at: most of a file never is)."""
+        if 0 < number <= len(self.lines):
+            return self.lines[number - 1].removesuffix("\r")
+        return None
 
 
 def _same(shown: str, actual: str | None, column: int = 1) -> bool:
