@@ -14,7 +14,7 @@ import pytest
 
 from tests.fakes.gemini import FakeGemini, Reply, gemini  # noqa: F401 - the fixture
 from tests.web.conftest import user_message
-from tests.web.test_serve_e2e import FAST_GENAI, Server, login
+from tests.web.serve_processes import FAST_GENAI, Server, login
 
 pytestmark = pytest.mark.slow
 

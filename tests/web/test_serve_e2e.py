@@ -6,11 +6,6 @@ model key, the server still starts and says what is missing.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,50 +15,7 @@ import pytest
 
 from tests.fakes.gemini import FakeGemini, Reply, gemini  # noqa: F401 - the fixture
 from tests.web.conftest import sse_chunks, user_message
-
-FAST_GENAI = str(Path(sys.executable).with_name("fast-genai"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    def __init__(self, workspace: Path, log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        self._out = log.open("w")
-        self.process = subprocess.Popen(
-            [FAST_GENAI, "serve", "--port", str(self.port), "--workspace", str(workspace)],
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-            env=os.environ.copy(),
-        )
-
-    def wait_ready(self, timeout: float = 90) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(f"serve exited: {self.log.read_text()}")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        pytest.fail(f"serve did not become ready: {self.log.read_text()}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self._out.close()
+from tests.web.serve_processes import Server, login
 
 
 @pytest.fixture
@@ -74,16 +26,6 @@ def serve(workspace: Path, tmp_path: Path) -> Iterator[Server]:
         yield server
     finally:
         server.stop()
-
-
-def login(client: httpx.Client, email: str) -> dict[str, str]:
-    password = "s3cret-pass!"
-    registered = client.post("/api/v1/auth/register", json={"email": email, "password": password})
-    assert registered.status_code == 201, registered.text
-    token = client.post(
-        "/api/v1/auth/jwt/login", data={"username": email, "password": password}
-    ).json()["access_token"]
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

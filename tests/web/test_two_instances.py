@@ -1,15 +1,15 @@
 """Two real ``fast-genai serve`` processes on one PostgreSQL database behave as one: a run
 started on A is seen on B, a message to B while A streams is refused (409 run_in_progress),
-and a stop sent to B cancels the run A executes, keeping what was said."""
+a stop sent to B cancels the run A executes, keeping what was said; an approval sent to B
+resumes the run waiting on A; the runs of an instance that is gone are recovered by the other."""
 
 from __future__ import annotations
 
 import json
-import os
+import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,48 +17,26 @@ import httpx
 import pytest
 
 from tests.fakes.gemini import FakeGemini, Reply, gemini  # noqa: F401 - the fixture
-from tests.web.conftest import PG_ENV, _reset_postgres, user_message
-from tests.web.test_serve_e2e import Server, login
-from web.migrate import upgrade
-from web.settings import normalise_database_url
+from tests.web.conftest import sse_chunks, user_message
+from tests.web.serve_processes import (  # noqa: F401 - the fixtures
+    FAST_GENAI,
+    Server,
+    approval_parts,
+    database_rows,
+    login,
+    pair,
+    shared_database,
+    start_server,
+)
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def shared_database(monkeypatch: pytest.MonkeyPatch) -> str:
-    url = os.environ.get(PG_ENV)
-    if not url:
-        if os.environ.get("FAST_GENAI_REQUIRE_EXTERNAL") == "1":
-            pytest.fail(f"{PG_ENV} is not set, and CI requires every test to run")
-        pytest.skip(f"set {PG_ENV} to a PostgreSQL database to run two instances on it")
-    _reset_postgres(normalise_database_url(url))
-    upgrade(normalise_database_url(url))
-    monkeypatch.setenv("DATABASE_URL", url)
-    return url
-
-
-@pytest.fixture
-def pair(
-    shared_database: str,
-    gemini: FakeGemini,  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch,
-    workspace: Path,
-    tmp_path: Path,
-) -> Iterator[tuple[Server, Server, FakeGemini]]:
-    monkeypatch.setenv("GEMINI_API_KEY", "test-key")
-    monkeypatch.setenv("FAST_GENAI_SECRET_KEY", "one-secret-for-both-instances-0123456789")
-    servers: list[Server] = []
-    try:
-        for name in ("a", "b"):
-            monkeypatch.setenv("FAST_GENAI_EXECUTOR_ID", f"instance-{name}")
-            servers.append(Server(workspace, tmp_path / f"{name}.log"))
-        for server in servers:
-            server.wait_ready()
-        yield servers[0], servers[1], gemini
-    finally:
-        for server in servers:
-            server.stop()
+def runs(*args: str) -> subprocess.CompletedProcess[str]:
+    """``fast-genai runs ...`` as an operator runs it (the servers' environment)."""
+    return subprocess.run(
+        [FAST_GENAI, "runs", *args], capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 def _status(client: httpx.Client, headers: dict[str, str], chat_id: str) -> dict[str, Any]:
@@ -66,7 +44,9 @@ def _status(client: httpx.Client, headers: dict[str, str], chat_id: str) -> dict
     return body
 
 
-def test_409_and_stop_across_instances(pair: tuple[Server, Server, FakeGemini]) -> None:
+def test_409_and_stop_across_instances(
+    pair: tuple[Server, Server, FakeGemini],  # noqa: F811
+) -> None:
     a, b, fake = pair
     fake.script(Reply.text(" ".join(f"word{i}" for i in range(200)), chunks=100, delay=0.05))
     chat_id = str(uuid.uuid4())
@@ -114,7 +94,8 @@ def test_409_and_stop_across_instances(pair: tuple[Server, Server, FakeGemini]) 
 
 
 def test_resume_on_b_and_approval_delivered_to_b(
-    pair: tuple[Server, Server, FakeGemini], workspace: Path
+    pair: tuple[Server, Server, FakeGemini],  # noqa: F811
+    workspace: Path,
 ) -> None:
     a, b, fake = pair
     words = " ".join(f"word{i}" for i in range(40))
@@ -182,3 +163,56 @@ def test_resume_on_b_and_approval_delivered_to_b(
         )
         assert replay_on_a.status_code == 409
         assert _status(on_a, headers, chat_id)["status"] == "idle"
+
+
+def test_runs_of_an_instance_that_is_gone_are_recovered_by_the_other(
+    pair: tuple[Server, Server, FakeGemini],  # noqa: F811
+    workspace: Path,
+) -> None:
+    """A waits for an approval and dies (kill -9); ``runs recover --executor instance-a`` hands
+    its run to B, which waits again; the approval sent to B resumes it, once."""
+    a, b, fake = pair
+    fake.script(Reply.calls(("create_file", {"path": "orphan.txt", "content": "adopted"})))
+    chat_id = str(uuid.uuid4())
+    with (
+        httpx.Client(base_url=a.url, timeout=30) as on_a,
+        httpx.Client(base_url=b.url, timeout=30) as on_b,
+    ):
+        headers = login(on_a, "orphan@example.org")
+        paused = on_a.post(
+            "/api/v1/chat",
+            json={"id": chat_id, "messages": [user_message("write it")]},
+            headers=headers,
+        )
+        request = next(c for c in sse_chunks(paused.text) if c["type"] == "tool-approval-request")
+        a.kill()
+        listed = runs("list")
+        [line] = [line for line in listed.stdout.splitlines() if chat_id in line]
+        run_id, status = line.split()[:2]
+        assert status == "NEEDS_APPROVAL" and "instance-a" in line
+
+        recovered = runs("recover", "--executor", "instance-a")
+        assert recovered.returncode == 0, recovered.stderr
+        assert recovered.stdout.split() == ["recovering", run_id]
+        deadline = time.monotonic() + 30
+        while "instance-b" not in next(
+            line for line in runs("list").stdout.splitlines() if chat_id in line
+        ):
+            assert time.monotonic() < deadline, "B did not take the run over"
+            time.sleep(0.5)
+        again = runs("recover", "--executor", "instance-a")
+        assert again.stdout.strip() == ""  # taken over already: nothing handed out twice
+
+        fake.script(Reply.text("Adopted by B."))
+        body = {"id": chat_id, "messages": [approval_parts(request)]}
+        done = on_b.post("/api/v1/chat", json=body, headers=headers)
+        assert done.status_code == 200, done.text
+        said = "".join(c.get("delta", "") for c in sse_chunks(done.text) if "delta" in c)
+        assert said == "Adopted by B."
+        detail = _status(on_b, headers, chat_id)
+        assert detail["status"] == "idle" and detail["pending_approvals"] == []
+        assert [s["kind"] for s in detail["stored"]] == ["request", "response"] * 2
+        assert on_b.post("/api/v1/chat", json=body, headers=headers).status_code == 409
+    assert (workspace / "orphan.txt").read_text() == "adopted"
+    [(writes,)] = database_rows("SELECT count(*) FROM executed_write WHERE tool = 'create_file'")
+    assert writes == 1

@@ -1,8 +1,11 @@
 """A turn's UI events in a DBOS stream, readable from any instance, from its start.
 
 The chat workflow writes each encoded UI-message chunk (AI SDK UI stream, SDK 6) to the stream
-``ui`` of its workflow, then ``END``. ``POST /chat`` answers by reading it, and ``GET
-/chat/{id}/stream`` re-attaches to the running turn's stream from its first chunk.
+``ui`` of its workflow, then ``END``; an answer that continues after a decision on held writes
+(``web.runs.waiting``) goes to a stream of its own, named by the route that delivered the
+decision, and the event ``CURRENT`` names the stream being written. ``POST /chat`` answers by
+reading it, and ``GET /chat/{id}/stream`` re-attaches to the current answer from its first
+chunk.
 
 Why not ``DBOS.write_stream``: called from workflow code it is a checkpointed operation that
 takes a step number, and how many chunks a turn writes differs when it is recovered (a

@@ -4,8 +4,10 @@ A workflow receives identifiers only (``Turn``: user, conversation, workspace, t
 decisions); the agent, the user's credentials and the workspace are rebuilt inside from the app
 that launched the engine, so no credential is ever written into DBOS's tables. The conversation
 is loaded in a step (a replay sees the same history), model requests and tool calls are steps
-(``web.runs.durable``), the history is stored after every node, and the run ends in a ``finish``
-step that records the outcome, the writes waiting for approval and the usage, exactly once.
+(``web.runs.durable``), the history is stored after every node, and each part of the run ends
+in a ``finish`` step that records the outcome and the usage, exactly once. Writes that need
+approval are held by that step and the workflow waits for the decision inside
+(``web.runs.waiting``), then goes on with the same agent run.
 
 The route stores the user's message before it starts the workflow: a message acknowledged is a
 message stored. The UI events a chat turn makes go to a DBOS stream any instance can read
