@@ -5,7 +5,9 @@ mapped per user), its history is loaded from the database, and of the client's m
 new user message and approval decisions are used. An approval must answer a write call this
 server holds for the same user and conversation (claimed once; a forged or replayed one is
 refused with 409 before anything runs); the executed arguments are the stored ones, or edited
-ones sent in ``edits`` (validated again). The user's message is stored before the answer
+ones sent in ``edits`` (validated again). An ``ask_user`` question is streamed as a tool part
+without output; the page answers it with ``addToolOutput`` and the answer is matched to the held
+question the same way (``web.runs.questions``). The user's message is stored before the answer
 starts; the turn is a durable workflow (``web.runs.workflows``) that stores the rest as it goes.
 A conversation runs one turn at a time on every instance (409 ``run_in_progress``). A run can be
 stopped with ``/conversations/{id}/stop``; a client that goes away does not stop it, and can
@@ -29,7 +31,7 @@ from web import limits
 from web.auth.users import CurrentUser
 from web.db import SessionDep
 from web.models import PendingApproval
-from web.runs import approvals, control, history, streams, workflows
+from web.runs import approvals, control, history, questions, streams, workflows
 from web.runs.agent_runs import (
     get_agent,
     open_conversation,
@@ -100,8 +102,9 @@ async def chat(
     )
     new_turn = _new_user_turn(adapter)
     requested = _decisions(adapter)
-    if not new_turn and not requested:
-        raise InvalidArgument("send a new user message or approval decisions")
+    replies = questions.chat_replies(run_input)  # answers to ask_user (addToolOutput)
+    if not new_turn and not requested and not replies:
+        raise InvalidArgument("send a new user message, approval decisions or an answer")
     await limits.enforce(state, user)  # 429 before anything is stored or streamed
 
     async with state.db.write() as session:
@@ -124,9 +127,15 @@ async def chat(
                 session, user, conversation.id, requested
             )
             decisions = _decisions_of(state, claimed, requested, body.edits or {})
+        if replies:
+            answers = await questions.claim_chat_answers(session, user, conversation.id, replies)
+            decisions.update(
+                {call_id: workflows.Decision(True, answer=a) for call_id, a in answers.items()}
+            )
         workflow_id = control.new_workflow_id("chat", conversation.id)
         await control.claim(session, conversation, workflow_id)
-        if not requested and conversation.status == "needs_approval":
+        voidable = ("needs_approval", "needs_input")
+        if not requested and not replies and conversation.status in voidable:
             await approvals.expire_conversation(session, conversation.id)  # voided by a message
         await history.append(session, conversation.id, new_turn)
 
