@@ -36,7 +36,9 @@ def build_agent(
     ends the run with ``DeferredToolRequests`` too, to be resumed with the answer. Only surfaces
     that can put a question to someone and resume pass it.
     Raises ``MissingModelKey`` (naming the setting) when the model needs a key that is not set.
-    ``capabilities`` are added to the agent (the web server's durability, for example).
+    ``capabilities`` are added to the agent (the web server's durability, for example), after
+    the history budget (``agent.history_budget``) that keeps every request under
+    ``history_budget``.
     """
     from pydantic_ai import Agent, DeferredToolRequests
 
@@ -50,6 +52,9 @@ def build_agent(
     if can_ask:
         agent_tools.append(ask_user_tool())
         instructions.append(ASKING_INSTRUCTIONS)
+    from agent.history_budget import HistoryBudget
+
+    budget = HistoryBudget(history_budget(settings, resolved))
     return Agent(
         resolved,
         output_type=[str, DeferredToolRequests],
@@ -59,5 +64,17 @@ def build_agent(
         tools=agent_tools,
         model_settings=model_settings(settings, resolved),
         retries={"tools": settings.tool_retries, "output": 1},
-        capabilities=list(capabilities) or None,
+        capabilities=[budget, *capabilities],
     )
+
+
+DEFAULT_CONTEXT_WINDOW = 1_048_576
+"""Tokens of context when the model's profile does not say (current Gemini models' window)."""
+
+
+def history_budget(settings: AgentSettings, model: Model) -> int:
+    """Most tokens of history one request sends: the setting, else a fraction of the window."""
+    if settings.history_budget_tokens is not None:
+        return settings.history_budget_tokens
+    window = getattr(model.profile, "context_window", None) or DEFAULT_CONTEXT_WINDOW
+    return max(500, int(window * settings.history_budget_fraction))
