@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from pydantic_ai.capabilities import AbstractCapability
     from pydantic_ai.models import Model
 
+    from agent.mcp_config import McpServerConfig
     from tools.spec import ToolSpec
 
 
@@ -27,6 +28,7 @@ def build_agent(
     tools: Sequence[ToolSpec] | None = None,
     can_ask: bool = False,
     capabilities: Sequence[AbstractCapability[AgentDeps]] = (),
+    mcp_servers: Sequence[McpServerConfig] | None = None,
 ) -> Agent[AgentDeps, str | DeferredToolRequests]:
     """An agent whose tools are the registry's (or ``tools``), on ``model`` or the configured one.
 
@@ -36,6 +38,9 @@ def build_agent(
     ends the run with ``DeferredToolRequests`` too, to be resumed with the answer. Only surfaces
     that can put a question to someone and resume pass it.
     Raises ``MissingModelKey`` (naming the setting) when the model needs a key that is not set.
+    The tools of the user's MCP servers (``mcp_servers``, else the settings') come next to the
+    registry's, named ``<server>_<tool>`` (``agent.mcp_sources``); those not read-only need
+    approval like write tools.
     ``capabilities`` are added to the agent (the web server's durability, for example), after
     the history budget (``agent.history_budget``) that keeps every request under
     ``history_budget``.
@@ -53,6 +58,7 @@ def build_agent(
         agent_tools.append(ask_user_tool())
         instructions.append(ASKING_INSTRUCTIONS)
     from agent.history_budget import HistoryBudget
+    from agent.mcp_sources import mcp_toolsets
 
     budget = HistoryBudget(history_budget(settings, resolved))
     return Agent(
@@ -65,6 +71,7 @@ def build_agent(
         model_settings=model_settings(settings, resolved),
         retries={"tools": settings.tool_retries, "output": 1},
         capabilities=[budget, *capabilities],
+        toolsets=mcp_toolsets(settings.mcp_servers if mcp_servers is None else mcp_servers),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr
 
+from agent.mcp_config import McpServerConfig
 from tools.settings import AppSettings, env
 
 DEFAULT_MODEL = "google:gemini-3.8-flash"
@@ -45,6 +46,11 @@ class AgentSettings(AppSettings):
         le=1,
         description="The history budget as a fraction of the model's context window, when "
         "history_budget_tokens is unset.",
+    )
+    mcp_servers: list[McpServerConfig] = Field(
+        default_factory=list,
+        description="The user's MCP servers whose tools the agent may use (name, command/args/"
+        "env or url/headers, read_only, tools); FAST_GENAI_MCP_SERVERS takes a JSON list.",
     )
     request_limit: int = Field(
         default=30, ge=1, description="Most model requests in one run (one instruction)."
