@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from cli import ask_cmd, config_cmd, integrations_cmd, mcp_cmd, runs_cmd, serve_cmd, tools_cmd
+from cli import (
+    ask_cmd,
+    config_cmd,
+    integrations_cmd,
+    mcp_cmd,
+    mcp_servers_cmd,
+    runs_cmd,
+    serve_cmd,
+    tools_cmd,
+)
 
 app = typer.Typer(
     name="fast-genai",
@@ -16,6 +25,7 @@ app = typer.Typer(
 app.add_typer(tools_cmd.app, name="tools")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(mcp_cmd.app, name="mcp")
+app.add_typer(mcp_servers_cmd.app, name="mcp-servers")
 app.command("ask")(ask_cmd.ask)
 app.command("chat")(ask_cmd.chat)
 app.command("serve")(serve_cmd.serve)
