@@ -7,6 +7,7 @@ import typer
 from cli import (
     ask_cmd,
     config_cmd,
+    eval_cmd,
     integrations_cmd,
     mcp_cmd,
     mcp_servers_cmd,
@@ -29,6 +30,7 @@ app.add_typer(mcp_servers_cmd.app, name="mcp-servers")
 app.command("ask")(ask_cmd.ask)
 app.command("chat")(ask_cmd.chat)
 app.command("serve")(serve_cmd.serve)
+app.command("eval")(eval_cmd.evaluate)
 app.add_typer(serve_cmd.db_app, name="db")
 app.add_typer(serve_cmd.users_app, name="users")
 app.add_typer(integrations_cmd.app, name="integrations")
