@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
-
 FAST_GENAI = str(Path(sys.executable).with_name("fast-genai"))
 
 
@@ -34,6 +32,7 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.slow
 def test_add_list_test_remove(workspace: Path) -> None:
     added = cli(
         "add",
@@ -75,3 +74,24 @@ def test_add_list_test_remove(workspace: Path) -> None:
     assert [s["name"] for s in stored["mcp_servers"]] == ["ours"]
     both = cli("add", "two", "--command", "x", "--url", "http://127.0.0.1:1/")
     assert both.returncode == 2 and "either command or url" in both.stderr
+
+
+def test_config_set_takes_the_list_as_json() -> None:
+    from typer.testing import CliRunner
+
+    from agent.settings import AgentSettings
+    from cli.main import app
+
+    runner = CliRunner()
+    value = (
+        '[{"name": "fs", "command": "mcp-server-filesystem", "args": ["/srv"], "read_only": true}]'
+    )
+    stored = runner.invoke(app, ["config", "set", "mcp_servers", value])
+    assert stored.exit_code == 0, stored.output
+    [server] = AgentSettings().mcp_servers
+    assert server.name == "fs" and server.args == ["/srv"] and server.read_only
+    wrong = runner.invoke(app, ["config", "set", "mcp_servers", '[{"name": "x"}]'])
+    assert wrong.exit_code == 2 and "either command or url" in wrong.output
+    kept = runner.invoke(app, ["config", "set", "max_results", "7"])  # the list survives
+    assert kept.exit_code == 0, kept.output
+    assert [s.name for s in AgentSettings().mcp_servers] == ["fs"]
