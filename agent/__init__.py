@@ -8,7 +8,8 @@ Public API (import from the modules):
   GOOGLE_API_KEY, ``gemini_base_url`` from GOOGLE_GEMINI_BASE_URL, usage limits, retries,
   timeouts), ``DEFAULT_MODEL``.
 - ``agent.deps``: ``AgentDeps(tools: ToolContext)``, the deps of every run.
-- ``agent.build``: ``build_agent(settings, *, model=None, tools=None)`` ->
+- ``agent.build``: ``build_agent(settings, *, model=None, tools=None, can_ask=False,
+  capabilities=(), mcp_servers=None)`` ->
   ``Agent[AgentDeps, str | DeferredToolRequests]``; write tools need approval.
 - ``agent.model``: ``build_model(settings, name=None)`` (a ``Model``; Gemini with a retrying
   client honouring Retry-After), ``model_settings(settings)``, ``is_gemini(name)``.
@@ -24,4 +25,10 @@ Public API (import from the modules):
   ``UsageLimitReached`` (ToolErrors with ``messages``: the conversation so far).
 - ``agent.toolset``: ``registry_tools(specs, retries=2)``, the one registry adapter.
 - ``agent.instructions``: ``INSTRUCTIONS``, ``workspace_instructions``.
+- ``agent.questions``: ``ask_user`` (``Question``, ``UserAnswer``, ``pending_questions``).
+- ``agent.history_budget``: ``HistoryBudget``, the capability keeping requests under
+  ``history_budget_tokens`` (stubs, then a stored summary).
+- ``agent.mcp_config``: ``McpServerConfig`` (the ``mcp_servers`` setting); ``agent.mcp_sources``:
+  ``mcp_toolsets(configs)``, ``probe(config)``.
+- ``agent.evals``: the eval set's cases, scripted model and runner (``fast-genai eval``).
 """

@@ -35,11 +35,14 @@ async def decide_all(
     specs: Sequence[ToolSpec],
     *,
     ask: Ask | None = None,
+    servers: Sequence[str] = (),
 ) -> DeferredToolResults:
     """Ask ``decide`` about every pending approval and build the results to resume the run with.
 
     Pending ``ask_user`` questions go to ``ask`` (without one, the model is told no one can
     answer). Other external calls (``requests.calls``) are not ours to make: answered as failed.
+    A write must be one of ``specs`` or a tool of one of the user's MCP ``servers`` (named
+    ``<server>_<tool>``; those have no dry run); any other name is refused (``NotFound``).
     """
     from pydantic_ai import DeferredToolResults, ToolApproved, ToolDenied, ToolFailed
 
@@ -47,12 +50,12 @@ async def decide_all(
     results = DeferredToolResults()
     for call in requests.approvals:
         spec = by_name.get(call.tool_name)
-        if spec is None:
+        if spec is None and not call.tool_name.startswith(tuple(f"{s}_" for s in servers)):
             raise NotFound(f"the model asked to run an unknown tool {call.tool_name!r}")
         decision = await decide(call)
         if decision == "approve":
             results.approvals[call.tool_call_id] = ToolApproved()
-        elif decision == "dry_run" and supports_dry_run(spec):
+        elif decision == "dry_run" and spec is not None and supports_dry_run(spec):
             arguments = {**call.args_as_dict(), "dry_run": True}
             results.approvals[call.tool_call_id] = ToolApproved(override_args=arguments)
         elif decision == "dry_run":

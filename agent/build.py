@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from pydantic_ai.capabilities import AbstractCapability
     from pydantic_ai.models import Model
 
+    from agent.mcp_config import McpServerConfig
     from tools.spec import ToolSpec
 
 
@@ -27,6 +28,7 @@ def build_agent(
     tools: Sequence[ToolSpec] | None = None,
     can_ask: bool = False,
     capabilities: Sequence[AbstractCapability[AgentDeps]] = (),
+    mcp_servers: Sequence[McpServerConfig] | None = None,
 ) -> Agent[AgentDeps, str | DeferredToolRequests]:
     """An agent whose tools are the registry's (or ``tools``), on ``model`` or the configured one.
 
@@ -36,7 +38,12 @@ def build_agent(
     ends the run with ``DeferredToolRequests`` too, to be resumed with the answer. Only surfaces
     that can put a question to someone and resume pass it.
     Raises ``MissingModelKey`` (naming the setting) when the model needs a key that is not set.
-    ``capabilities`` are added to the agent (the web server's durability, for example).
+    The tools of the user's MCP servers (``mcp_servers``, else the settings') come next to the
+    registry's, named ``<server>_<tool>`` (``agent.mcp_sources``); those not read-only need
+    approval like write tools.
+    ``capabilities`` are added to the agent (the web server's durability, for example), after
+    the history budget (``agent.history_budget``) that keeps every request under
+    ``history_budget``.
     """
     from pydantic_ai import Agent, DeferredToolRequests
 
@@ -50,6 +57,10 @@ def build_agent(
     if can_ask:
         agent_tools.append(ask_user_tool())
         instructions.append(ASKING_INSTRUCTIONS)
+    from agent.history_budget import HistoryBudget
+    from agent.mcp_sources import mcp_toolsets
+
+    budget = HistoryBudget(history_budget(settings, resolved))
     return Agent(
         resolved,
         output_type=[str, DeferredToolRequests],
@@ -59,5 +70,18 @@ def build_agent(
         tools=agent_tools,
         model_settings=model_settings(settings, resolved),
         retries={"tools": settings.tool_retries, "output": 1},
-        capabilities=list(capabilities) or None,
+        capabilities=[budget, *capabilities],
+        toolsets=mcp_toolsets(settings.mcp_servers if mcp_servers is None else mcp_servers),
     )
+
+
+DEFAULT_CONTEXT_WINDOW = 1_048_576
+"""Tokens of context when the model's profile does not say (current Gemini models' window)."""
+
+
+def history_budget(settings: AgentSettings, model: Model) -> int:
+    """Most tokens of history one request sends: the setting, else a fraction of the window."""
+    if settings.history_budget_tokens is not None:
+        return settings.history_budget_tokens
+    window = getattr(model.profile, "context_window", None) or DEFAULT_CONTEXT_WINDOW
+    return max(500, int(window * settings.history_budget_fraction))

@@ -16,6 +16,7 @@ How to work:
 - Find before you read: search_code or list_files to locate things, then read_file on the lines
   that matter. For a large file, call code_outline first and read only the ranges you need.
 - Use summarize for an overview of a big file or a whole directory instead of reading everything.
+- Turn GitHub, Notion and Jira links into references with parse_link before acting on them.
 - Cite what you rely on as path:line (for example src/app.py:42).
 - Paths are relative to the workspace root. Never guess file contents: read them.
 - Be concise. Answer in Markdown.
@@ -28,7 +29,11 @@ Writes:
 - Tools that write (create_file, create_github_file, create_notion_page, create_jira_issue) run
   only after the user approves the exact call. Call them with complete arguments; if the user
   declines, do not retry the same write: say what you would have done instead.
+- When the user asks for a dry run, a preview or to "not write yet", call the write tool with
+  dry_run=true: it checks and shows the write without making it.
 - Never claim that something was written unless the tool result says so.
+- Tools named <server>_<tool> come from the user's other MCP servers: the same trust and approval
+  rules apply to them.
 """
 
 ASKING_INSTRUCTIONS = """\

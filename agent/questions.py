@@ -151,14 +151,15 @@ def ask_user_tool() -> Tool[AgentDeps]:
         ask_user,
         name=ASK_USER,
         description=ASK_USER_DESCRIPTION,
-        json_schema=_flat_schema(),
+        json_schema=ask_user_schema(),
         takes_ctx=True,
     )
     tool.metadata = {"writes": False, "question": True, "title": "Ask the user"}
     return tool
 
 
-def _flat_schema() -> dict[str, Any]:
+def ask_user_schema() -> dict[str, Any]:
+    """The tool's parameters as a flat JSON schema (what Gemini and MCP clients get)."""
     schema = AskUserParameters.model_json_schema()
     schema.pop("title", None)
     schema.pop("description", None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, SecretStr
 
+from agent.mcp_config import McpServerConfig
 from tools.settings import AppSettings, env
 
 DEFAULT_MODEL = "google:gemini-3.8-flash"
@@ -31,6 +32,25 @@ class AgentSettings(AppSettings):
         default=None,
         validation_alias=env("GOOGLE_GEMINI_BASE_URL", "gemini_base_url"),
         description="Gemini API endpoint, for gateways and tests (GOOGLE_GEMINI_BASE_URL).",
+    )
+    history_budget_tokens: int | None = Field(
+        default=None,
+        ge=500,
+        description="Most tokens of conversation one model request sends (old tool results are "
+        "stubbed, then old turns summarized); default: history_budget_fraction of the model's "
+        "context window.",
+    )
+    history_budget_fraction: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="The history budget as a fraction of the model's context window, when "
+        "history_budget_tokens is unset.",
+    )
+    mcp_servers: list[McpServerConfig] = Field(
+        default_factory=list,
+        description="The user's MCP servers whose tools the agent may use (name, command/args/"
+        "env or url/headers, read_only, tools); FAST_GENAI_MCP_SERVERS takes a JSON list.",
     )
     request_limit: int = Field(
         default=30, ge=1, description="Most model requests in one run (one instruction)."

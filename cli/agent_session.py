@@ -142,7 +142,8 @@ class AgentSession:
                     denied.append(call.tool_name)
                 return decision
 
-            results = await decide_all(result.output, decide, TOOLS, ask=self._ask)
+            servers = [server.name for server in self.settings.mcp_servers]
+            results = await decide_all(result.output, decide, TOOLS, ask=self._ask, servers=servers)
 
     def _decide(self, call: ToolCallPart) -> Decision:
         note = self.view.note

@@ -66,7 +66,9 @@ def set_value(
     value: Annotated[str, typer.Argument(help="New value.")],
 ) -> None:
     """Store a setting in the config file (validated first)."""
-    from pydantic import ValidationError
+    import json
+
+    from pydantic import BaseModel, ValidationError
 
     from cli import config_file, render
     from cli.settings_catalog import catalog
@@ -79,8 +81,15 @@ def set_value(
     except config_file.ConfigFileError as exc:
         render.error(str(exc))
         raise typer.Exit(exit_codes.BAD_INPUT) from None
+    raw: Any = value
+    if value.lstrip().startswith("["):  # a list setting (mcp_servers) as JSON
+        try:
+            raw = json.loads(value)
+        except ValueError:
+            render.error(f"{key}: not valid JSON")
+            raise typer.Exit(exit_codes.BAD_INPUT) from None
     try:
-        checked = info.owner.model_validate({key: value})
+        checked = info.owner.model_validate({key: raw})
     except ValidationError as exc:
         render.error(f"{key}: {exc.errors()[0]['msg']}")
         raise typer.Exit(exit_codes.BAD_INPUT) from None
@@ -88,6 +97,13 @@ def set_value(
     plain = stored.get_secret_value() if hasattr(stored, "get_secret_value") else stored
     if isinstance(plain, list | tuple) and all(isinstance(item, str) for item in plain):
         plain = ",".join(plain)  # comma-separated, as the setting reads it back
+    elif isinstance(plain, list):
+        plain = [
+            item.model_dump(mode="json", exclude_defaults=True)
+            if isinstance(item, BaseModel)
+            else item
+            for item in plain
+        ]
     elif not isinstance(plain, bool | int | float | str):
         plain = str(plain)
     values[key] = plain

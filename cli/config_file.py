@@ -46,4 +46,9 @@ def _toml_value(key: str, value: Any) -> str:
         return repr(value)
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+    if isinstance(value, list):  # mcp_servers: an array of inline tables
+        return "[" + ", ".join(_toml_value(key, item) for item in value) + "]"
+    if isinstance(value, dict):
+        items = (f"{json.dumps(str(k))} = {_toml_value(key, v)}" for k, v in value.items())
+        return "{" + ", ".join(items) + "}"
     raise ConfigFileError(f"{key}: cannot store a {type(value).__name__} in the config file")

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from cli import ask_cmd, config_cmd, integrations_cmd, mcp_cmd, runs_cmd, serve_cmd, tools_cmd
+from cli import (
+    ask_cmd,
+    config_cmd,
+    eval_cmd,
+    integrations_cmd,
+    mcp_cmd,
+    mcp_servers_cmd,
+    runs_cmd,
+    serve_cmd,
+    tools_cmd,
+)
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -17,9 +27,11 @@ app = typer.Typer(
 app.add_typer(tools_cmd.app, name="tools")
 app.add_typer(config_cmd.app, name="config")
 app.add_typer(mcp_cmd.app, name="mcp")
+app.add_typer(mcp_servers_cmd.app, name="mcp-servers")
 app.command("ask")(ask_cmd.ask)
 app.command("chat")(ask_cmd.chat)
 app.command("serve")(serve_cmd.serve)
+app.command("eval")(eval_cmd.evaluate)
 app.add_typer(serve_cmd.db_app, name="db")
 app.add_typer(serve_cmd.users_app, name="users")
 app.add_typer(integrations_cmd.app, name="integrations")

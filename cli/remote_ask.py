@@ -62,14 +62,19 @@ class RemoteAsk:
                     "dry_run": self.approval == "dry_run",
                 }
                 result = await self._post(http, "/api/v1/run", body)
-                while result.get("status") == "needs_approval":
+                while result.get("status") in ("needs_approval", "needs_input"):
                     self._show_calls(result)
-                    decisions = []
+                    decisions: list[dict[str, Any]] = []
                     for pending in result.get("pending", []):
                         approved = self._decide(pending)
                         if not approved:
                             denied.append(str(pending.get("tool")))
                         decisions.append({"approval_id": pending["id"], "approved": approved})
+                    for question in result.get("questions", []):
+                        reply = self._answer(question)
+                        if reply is None:
+                            return self._needs_input(result)
+                        decisions.append({"approval_id": question["id"], "answer": reply})
                     path = f"/api/v1/runs/{result['run_id']}/approvals"
                     result = await self._post(http, path, {"decisions": decisions})
         except RemoteError as exc:
@@ -126,6 +131,43 @@ class RemoteAsk:
             )
             return False
         return typer.confirm("Run this write?", default=False, err=True)
+
+    def _answer(self, asked: dict[str, Any]) -> str | None:
+        """The user's answer to a question the server holds; ``None`` without a terminal."""
+        from agent.questions import Question
+        from cli import render
+        from tools.errors import InvalidArgument
+
+        question = Question(
+            tool_call_id=str(asked.get("tool_call_id")),
+            question=str(asked.get("question")),
+            options=tuple(asked.get("options") or ()),
+            allow_free_text=bool(asked.get("allow_free_text", True)),
+        )
+        lines = [f"? {question.question}"]
+        lines += [f"  {n}) {option}" for n, option in enumerate(question.options, 1)]
+        render.err.print("\n".join(lines), markup=False)
+        if not sys.stdin.isatty():
+            return None
+        while True:
+            try:
+                reply = render.err.input("answer> ")
+            except EOFError:
+                return None
+            try:
+                question.answer(reply)  # checked here for a quick retry; the server checks again
+            except InvalidArgument as exc:
+                render.error(str(exc))
+                continue
+            return reply
+
+    def _needs_input(self, result: dict[str, Any]) -> int:
+        from cli import render
+
+        render.error("the agent asked a question and there is no terminal to answer it")
+        if self.as_json:
+            render.print_json({**result, "needs_input": result.get("questions", [])})
+        return exit_codes.NEEDS_INPUT
 
     def _show_calls(self, result: dict[str, Any]) -> None:
         from cli import render

@@ -5,7 +5,8 @@ output schemas, annotations, structured content and ``isError`` results, without
 re-deriving schemas from function signatures. Each call gets a ``ToolContext`` from a provider
 (one per process for stdio, per authenticated request for HTTP) with progress wired to MCP
 progress notifications; cancellation cancels the running tool and silences its progress at once
-(``mcp_server.cancellation``).
+(``mcp_server.cancellation``). ``ask_user`` puts the model's question to the client's user by
+elicitation (``mcp_server.questions``).
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 from starlette.requests import Request
 
+from agent.questions import ASK_USER
 from agent.summary_model import LazySummaryModel
-from mcp_server import adapter, logs, options, prompts, resources
+from mcp_server import adapter, logs, options, prompts, questions, resources
 from mcp_server.auth import PRINCIPAL_SCOPE_KEY, Principal
 from mcp_server.cancellation import CallState, run_call
 from mcp_server.options import ToolFilter
@@ -125,12 +127,26 @@ def build_server(
         tools = listing()
         if narrowed is not None:
             tools = [tool for tool in tools if narrowed.allows(enabled[tool.name])]
+        if offers_ask_user(narrowed) and questions.can_elicit(rctx):
+            tools = [*tools, questions.tool()]
         return types.ListToolsResult(tools=tools)
+
+    def offers_ask_user(narrowed: ToolFilter | None) -> bool:
+        """``ask_user`` comes with the full tool set, not with a list of named tools/toolsets."""
+        chosen = (tool_filter, narrowed) if narrowed is not None else (tool_filter,)
+        return all(f.only is None and f.toolsets is None for f in chosen)
 
     async def call_tool(
         rctx: RequestContext, params: types.CallToolRequestParams
-    ) -> types.CallToolResult:
+    ) -> types.CallToolResult | types.InputRequiredResult:
         spec = enabled.get(params.name)
+        if spec is None and params.name == ASK_USER:
+            try:
+                narrowed = asked_for(rctx)
+            except ToolError as exc:
+                return adapter.failure(str(exc), code=exc.code)
+            if offers_ask_user(narrowed):
+                return await questions.ask(rctx, params)
         if spec is None:
             return adapter.failure(tool_filter.refusal(params.name, all_specs), code="unknown_tool")
         try:

@@ -31,7 +31,7 @@ from sqlmodel import Field, SQLModel
 metadata: MetaData = SQLModel.metadata
 
 ConversationKind = Literal["chat", "run"]
-RunStatus = Literal["idle", "running", "needs_approval", "failed", "cancelled"]
+RunStatus = Literal["idle", "running", "needs_approval", "needs_input", "failed", "cancelled"]
 MessageStatus = Literal["complete", "cancelled", "failed"]
 ApprovalStatus = Literal["pending", "approved", "denied", "expired"]
 
@@ -87,8 +87,8 @@ class Conversation(SQLModel, table=True):
     title: str = Field(default="New conversation", max_length=200)
     workspace: str = Field(max_length=100)
     status: str = Field(default="idle", max_length=20)
-    """How the last turn ended (idle, needs_approval, failed, cancelled); a turn in progress is
-    ``active_run``, whose status the run engine keeps."""
+    """How the last turn ended (idle, needs_approval, needs_input, failed, cancelled); a turn in
+    progress is ``active_run``, whose status the run engine keeps."""
     active_run: str | None = Field(default=None, max_length=100)
     """The id of the durable workflow running this conversation's turn, while one runs."""
     error: str | None = Field(default=None, sa_type=Text)

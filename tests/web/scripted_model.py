@@ -3,6 +3,7 @@
 - ``create PATH`` -> calls ``create_file(path=PATH, content="hello")`` (a write: needs approval)
 - ``overwrite PATH`` -> calls ``create_file(path=PATH, content="hello\nworld\n", overwrite=True)``
 - ``read PATH``   -> calls ``read_file(path=PATH)``
+- ``choose A B..`` -> calls ``ask_user`` with the options A, B... (the run needs input)
 - ``slow N``      -> streams N words, 50 ms apart (for stop and disconnect tests)
 - ``fail``        -> the model raises an error after a first word
 - ``crash``       -> the model raises an unexpected error naming an internal id
@@ -55,6 +56,8 @@ def _decide(messages: list[ModelMessage]) -> tuple[str, list[str] | ToolCallPart
     if len(words) >= 2 and words[0] == "overwrite":
         arguments = {"path": words[1], "content": "hello\nworld\n", "overwrite": True}
         return "call", ToolCallPart("create_file", arguments)
+    if len(words) >= 3 and words[0] == "choose":
+        return "call", ToolCallPart("ask_user", {"question": "Which one?", "options": words[1:]})
     if len(words) >= 2 and words[0] == "read":
         return "call", ToolCallPart("read_file", {"path": words[1]})
     if len(words) >= 2 and words[0] == "slow":

@@ -90,6 +90,19 @@ def test_a_write_without_a_terminal_is_denied(remote: Remote, workspace: Path) -
     assert not (workspace / "denied.txt").exists()
 
 
+def test_a_question_without_a_terminal_exits_needs_input(remote: Remote) -> None:
+    import json
+
+    result = ask(remote, "choose a.txt b.txt")
+    assert result.exit_code == 6, result.output
+    assert "? Which one?" in result.stderr and "2) b.txt" in result.stderr
+    assert "no terminal to answer it" in result.stderr
+    as_json = ask(remote, "--json", "choose a.txt b.txt")
+    assert as_json.exit_code == 6, as_json.output
+    [question] = json.loads(as_json.stdout)["needs_input"]
+    assert question["options"] == ["a.txt", "b.txt"]
+
+
 def test_a_dry_run_writes_nothing(remote: Remote, workspace: Path) -> None:
     result = ask(remote, "--dry-run", "create dry.txt")
     assert result.exit_code == 0, result.output

@@ -2,16 +2,19 @@
 
 The conversation lives on the server: the request's ``id`` names it (a UUID, or any string,
 mapped per user), its history is loaded from the database, and of the client's messages only the
-new user message and approval decisions are used. ``trigger: "regenerate-message"`` answers the
-last (or ``messageId``'s) user message again, and a submit whose ``messageId`` names a stored user
-message replaces it (an edit); either drops what followed (``web.runs.branches``). One answer is
-one assistant message id on the stream and after a reload (``web.runs.answer_stream``).
+new user message, approval decisions and answers to questions are used. ``trigger:
+"regenerate-message"`` answers the last (or ``messageId``'s) user message again, and a submit
+whose ``messageId`` names a stored user message replaces it (an edit); either drops what followed
+(``web.runs.branches``). One answer is one assistant message id on the stream and after a reload
+(``web.runs.answer_stream``).
 
 An approval must answer a write call this server holds for the same user and conversation
 (claimed once; a forged, replayed or expired one is refused with 409 before anything runs); the
-executed arguments are the stored ones, or edited ones sent in ``edits`` (validated again). The
-user's message is stored before the answer starts; the turn is a durable workflow
-(``web.runs.workflows``) that stores the rest as it goes.
+executed arguments are the stored ones, or edited ones sent in ``edits`` (validated again). An
+``ask_user`` question is streamed as a tool part without output; the page answers it with
+``addToolOutput`` and the answer is matched to the held question the same way
+(``web.runs.questions``). The user's message is stored before the answer starts; the turn is a
+durable workflow (``web.runs.workflows``) that stores the rest as it goes.
 A conversation runs one turn at a time on every instance (409 ``run_in_progress``). A run can be
 stopped with ``/conversations/{id}/stop``; a client that goes away does not stop it, and can
 re-attach to it with ``GET /chat/{id}/stream`` on any instance (the turn's UI events are a DBOS
@@ -39,6 +42,7 @@ from web.runs import (
     branches,
     control,
     history,
+    questions,
     stale_approvals,
     streams,
     waiting,
@@ -119,8 +123,10 @@ async def chat(
     # a regenerate request ends with the user message to answer again: it is stored already
     new_turn = [] if regenerating else branches.with_new_answer(_new_user_turn(adapter))
     requested = {} if regenerating else _decisions(adapter)
-    if not new_turn and not requested and not regenerating:
-        raise InvalidArgument("send a new user message or approval decisions")
+    # answers to ask_user (addToolOutput)
+    replies = {} if regenerating else questions.chat_replies(run_input)
+    if not new_turn and not requested and not replies and not regenerating:
+        raise InvalidArgument("send a new user message, approval decisions or an answer")
     await limits.enforce(state, user)  # 429 before anything is stored or streamed
 
     async with state.db.write() as session:
@@ -141,15 +147,21 @@ async def chat(
         voided: str | None = None
         if requested:  # 409 with a sentence for an expired, decided or unknown call
             await stale_approvals.refuse_stale(session, user, conversation.id, requested)
-        if requested and waiting.waits(conversation):
-            # the run waits inside its workflow: deliver the decisions to it (below)
+        if (requested or replies) and waiting.waits(conversation):
+            # the run waits inside its workflow: deliver the decisions and answers to it (below);
+            # they are claimed by the delivery, exactly once (web.runs.waiting)
             if new_turn:
                 raise InvalidArgument(
-                    "decide the writes awaiting approval first, then send a new message"
+                    "decide the writes awaiting approval (or answer the question) first, "
+                    "then send a new message"
                 )
-            held = await approvals.pending_for(session, user, conversation.id)
-            matched = _matching(held, requested)
-            decisions = _decisions_of(state, matched, requested, body.edits or {})
+            if requested:
+                held = await approvals.pending_for(session, user, conversation.id)
+                matched = _matching(held, requested)
+                decisions = _decisions_of(state, matched, requested, body.edits or {})
+            if replies:
+                answers = await questions.chat_answers(session, user, conversation.id, replies)
+                decisions.update(_answered(answers))
             waiting_run = conversation.active_run
         else:
             waiting_run = None
@@ -158,12 +170,18 @@ async def chat(
                     session, user, conversation.id, requested
                 )
                 decisions = _decisions_of(state, claimed, requested, body.edits or {})
-            paused = conversation.status == "needs_approval"
+            if replies:
+                answers = await questions.claim_chat_answers(
+                    session, user, conversation.id, replies
+                )
+                decisions.update(_answered(answers))
+            paused = conversation.status in waiting.WAITING
             workflow_id = control.new_workflow_id("chat", conversation.id)
+            decided = bool(requested or replies)
             voided = await control.claim(
-                session, conversation, workflow_id, take_waiting=not requested
+                session, conversation, workflow_id, take_waiting=not decided
             )
-            if not requested and paused:
+            if not decided and paused:
                 await approvals.expire_conversation(session, conversation.id)  # voided by a message
             if regenerating:  # the old answer is dropped (web.runs.branches)
                 await branches.regenerate(session, conversation.id, body.message_id)
@@ -225,6 +243,11 @@ def _sse(
         ping=state.settings.sse_ping_seconds,
         headers={**STREAM_HEADERS, "X-Conversation-Id": str(conversation_id)},
     )
+
+
+def _answered(answers: dict[str, dict[str, Any]]) -> dict[str, workflows.Decision]:
+    """Answers to ``ask_user`` questions as the run's decisions (their tool results)."""
+    return {call_id: workflows.Decision(True, answer=a) for call_id, a in answers.items()}
 
 
 def _run_input(body: bytes) -> RequestData:

@@ -15,8 +15,9 @@ from sqlmodel import col, select
 from web.auth.users import CurrentUser
 from web.db import SessionDep
 from web.models import Conversation, Message
-from web.runs import approvals, control, history, restore
+from web.runs import approvals, control, history, questions, restore
 from web.runs.agent_runs import own_conversation
+from web.runs.questions import QuestionView
 from web.state import StateDep
 
 router = APIRouter(tags=["conversations"])
@@ -63,6 +64,9 @@ class ConversationDetail(ConversationView):
         description="Each stored model message with its status (complete, cancelled, failed)."
     )
     pending_approvals: list[approvals.ApprovalView]
+    pending_questions: list[QuestionView] = Field(
+        default_factory=list, description="ask_user questions awaiting the user's answer."
+    )
 
 
 class Rename(BaseModel):
@@ -112,12 +116,17 @@ async def get_conversation(
     pending = await approvals.pending_for(session, user, row.id)
     return ConversationDetail(
         **ConversationView.of(row).model_dump(),
-        messages=ui,
+        messages=[questions.as_awaiting_input(m) for m in ui],
         stored=[
             StoredMessage(seq=m.seq, kind=m.kind, status=m.status, created_at=m.created_at)
             for m in rows
         ],
-        pending_approvals=[approvals.ApprovalView.of(p) for p in pending],
+        pending_approvals=[
+            approvals.ApprovalView.of(p) for p in pending if not questions.is_question(p)
+        ],
+        pending_questions=[
+            questions.QuestionView.of(p) for p in pending if questions.is_question(p)
+        ],
     )
 
 

@@ -1,7 +1,9 @@
 """One-shot runs: ``POST /run`` answers JSON; a paused write continues at ``/runs/{id}/approvals``.
 
 A run is stored like a conversation (``kind="run"``). When the model calls a write tool the run
-pauses: the answer has ``status: "needs_approval"``, the run id and the held calls. Writes of
+pauses: the answer has ``status: "needs_approval"``, the run id and the held calls. When the
+model asks the user (``ask_user``) the status is ``needs_input`` with the ``questions``; the
+answers go to the same route (``{"approval_id": <question id>, "answer": "2"}``). Writes of
 tools named in ``auto_approve`` go ahead without asking; with ``dry_run`` every write runs as a
 dry run (and a write tool without one is denied), so nothing is written.
 """
@@ -20,9 +22,10 @@ from tools.errors import Conflict, InvalidArgument, NotFound
 from web import limits
 from web.auth.users import CurrentUser
 from web.models import Conversation, PendingApproval, User
-from web.runs import approvals, control, history, waiting, workflows
+from web.runs import approvals, control, history, questions, waiting, workflows
 from web.runs.agent_runs import get_agent, own_conversation, title_from
 from web.runs.engine import current
+from web.runs.questions import QuestionView
 from web.state import StateDep
 
 if TYPE_CHECKING:
@@ -66,8 +69,15 @@ class RunRequest(BaseModel):
 
 
 class RunDecision(BaseModel):
-    approval_id: uuid.UUID
-    approved: bool
+    """A decision on a held write (``approved``), or the answer to a question (``answer``)."""
+
+    approval_id: uuid.UUID = Field(description="A held write's id, or a question's id.")
+    approved: bool | None = Field(default=None, description="For a held write.")
+    answer: str | None = Field(
+        default=None,
+        max_length=20_000,
+        description="For a question: an option's number or text, or free text when allowed.",
+    )
     arguments: dict[str, Any] | None = Field(
         default=None, description="Edited arguments to run instead of the held ones."
     )
@@ -94,11 +104,15 @@ class RunUsageView(BaseModel):
 
 class RunResult(BaseModel):
     run_id: uuid.UUID
-    status: Literal["done", "needs_approval"]
+    status: Literal["done", "needs_approval", "needs_input"]
     output: str | None
     tool_calls: list[ToolCallMade]
     usage: RunUsageView
     pending: list[approvals.ApprovalView]
+    questions: list[QuestionView] = Field(
+        default_factory=list,
+        description="With needs_input: what the agent asks; answer with /runs/{id}/approvals.",
+    )
 
 
 @router.post("/run", responses=LIMITED)
@@ -149,6 +163,14 @@ async def decide(
                     f"approval {decision.approval_id} is not pending in this run",
                     hint="it may be decided already, or belong to another run",
                 )
+            if questions.is_question(row):
+                if decision.answer is None:
+                    raise InvalidArgument(f"{decision.approval_id} is a question: give an answer")
+                answer = questions.answer_of(row, decision.answer)  # claimed below, once
+                decided[row.tool_call_id] = workflows.Decision(True, answer=answer)
+                continue
+            if decision.approved is None:
+                raise InvalidArgument(f"{decision.approval_id} is a write: give approved")
             if not decision.approved:
                 decided[row.tool_call_id] = workflows.Decision(
                     False, message=decision.message or "The user denied it."
@@ -166,7 +188,11 @@ async def decide(
             )
         if waiting_run is None:  # a run paused by an earlier version: a new workflow goes on
             for decision in body.decisions:
-                await approvals.claim(session, decision.approval_id, approved=decision.approved)
+                row = by_id[decision.approval_id]
+                if questions.is_question(row):
+                    await questions.claim_held(session, user, run_id, [row.tool_call_id])
+                else:
+                    await approvals.claim(session, row.id, approved=bool(decision.approved))
             workflow_id = control.new_workflow_id("run", conversation.id)
             await control.claim(session, conversation, workflow_id)
     if waiting_run is None:
@@ -222,7 +248,7 @@ async def _answer(
         held = [
             row
             for row in await approvals.pending_for(session, user, conversation.id)
-            if str(row.id) in outcome.approvals
+            if str(row.id) in outcome.approvals or str(row.id) in outcome.questions
         ]
     return _view(conversation.id, outcome, held)
 
@@ -271,9 +297,16 @@ def _view(run_id: uuid.UUID, outcome: workflows.Outcome, held: list[PendingAppro
                     )
                     made.result = req_part.model_response_object()
                     made.outcome = req_part.outcome
+    asked = [row for row in held if questions.is_question(row)]
+    writes = [row for row in held if not questions.is_question(row)]
+    status: Literal["done", "needs_approval", "needs_input"] = "done"
+    if asked:
+        status = "needs_input"
+    elif writes:
+        status = "needs_approval"
     return RunResult(
         run_id=run_id,
-        status="needs_approval" if held else "done",
+        status=status,
         output=outcome.output,
         tool_calls=list(calls.values()),
         usage=RunUsageView(
@@ -281,5 +314,6 @@ def _view(run_id: uuid.UUID, outcome: workflows.Outcome, held: list[PendingAppro
             input_tokens=outcome.input_tokens,
             output_tokens=outcome.output_tokens,
         ),
-        pending=[approvals.ApprovalView.of(row) for row in held],
+        pending=[approvals.ApprovalView.of(row) for row in writes],
+        questions=[questions.QuestionView.of(row) for row in asked],
     )

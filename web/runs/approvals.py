@@ -125,7 +125,8 @@ async def claim_for_conversation(
     decisions: Mapping[str, bool],
 ) -> dict[str, PendingApproval]:
     """Claim the pending calls the decisions name; refuse any that match no pending call."""
-    pending = {row.tool_call_id: row for row in await pending_for(session, user, conversation_id)}
+    held = await pending_for(session, user, conversation_id)
+    pending = {row.tool_call_id: row for row in held if row.tool != "ask_user"}  # not a write
     unknown = sorted(set(decisions) - set(pending))
     if unknown:
         raise Conflict(  # no internal ids in the message: a person reads it

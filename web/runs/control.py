@@ -48,13 +48,13 @@ async def claim(
     With ``take_waiting``, a run that waits for a decision (``web.runs.waiting``) is taken over:
     its id is returned, and the caller voids it once this transaction is committed."""
     previous = row.active_run
-    waiting_run = take_waiting and previous is not None and row.status == "needs_approval"
+    waiting_run = take_waiting and previous is not None and row.status in waiting.WAITING
     if previous is not None and not waiting_run and await is_active(previous):
         raise _busy(row.id)
     free: ColumnElement[bool]
     if waiting_run:  # only while it still waits: a decision claimed at the same time wins
         free = (col(Conversation.active_run) == previous) & (
-            col(Conversation.status) == "needs_approval"
+            col(Conversation.status).in_(waiting.WAITING)
         )
     elif previous is not None:
         free = or_(col(Conversation.active_run).is_(None), col(Conversation.active_run) == previous)
@@ -135,7 +135,7 @@ async def _stop_waiting(state: Any, conversation_id: uuid.UUID, workflow_id: str
             .where(
                 col(Conversation.id) == conversation_id,
                 col(Conversation.active_run) == workflow_id,
-                col(Conversation.status) == "needs_approval",
+                col(Conversation.status).in_(waiting.WAITING),
             )
             .values(
                 active_run=None,
@@ -157,6 +157,6 @@ async def _stop_waiting(state: Any, conversation_id: uuid.UUID, workflow_id: str
 def view_status(row: Conversation) -> str:
     """A conversation's status for the API: ``needs_approval`` while its run waits for a
     decision, ``running`` while a turn is claimed."""
-    if row.status == "needs_approval":
+    if row.status in waiting.WAITING:
         return row.status
     return "running" if row.active_run is not None else row.status

@@ -134,7 +134,9 @@ def build_durable_agent(
     model: Model | str | None = None,
     tools: Sequence[ToolSpec] | None = None,
 ) -> Agent[AgentDeps, str | DeferredToolRequests]:
-    """``agent.build.build_agent`` with the durability capabilities (for chat and runs)."""
+    """``agent.build.build_agent`` with the durability capabilities (for chat and runs); the
+    model may ask the user (``ask_user``): chat and runs hold the question and resume on the
+    answer (``web.runs.questions``)."""
     from agent.build import build_agent
 
-    return build_agent(settings, model=model, tools=tools, capabilities=durability())
+    return build_agent(settings, model=model, tools=tools, can_ask=True, capabilities=durability())

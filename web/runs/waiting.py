@@ -34,7 +34,7 @@ from sqlmodel import col
 
 from tools.errors import Conflict
 from web.models import Conversation, User, utcnow
-from web.runs import approvals
+from web.runs import approvals, questions
 from web.runs.engine import current
 
 if TYPE_CHECKING:
@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("fast_genai.web")
 
 TOPIC = "deferred-results"
+WAITING = ("needs_approval", "needs_input")
+"""The statuses of a conversation whose run waits inside its workflow (writes, or a question)."""
 DELIVERY_GRACE_SECONDS = 300.0
 """After the timeout, how long a run whose calls were claimed just then waits for the decision."""
 
@@ -75,7 +77,7 @@ VOID = Wake(kind="void")
 
 def waits(row: Conversation) -> bool:
     """Whether the conversation's run waits for a decision (inside its workflow)."""
-    return row.status == "needs_approval" and row.active_run is not None
+    return row.status in WAITING and row.active_run is not None
 
 
 # --- inside the waiting workflow ---------------------------------------------------------------
@@ -108,7 +110,7 @@ async def expire(conversation_id: str, workflow_id: str) -> bool:
             .where(
                 col(Conversation.id) == cid,
                 col(Conversation.active_run) == workflow_id,
-                col(Conversation.status) == "needs_approval",
+                col(Conversation.status).in_(WAITING),
             )
             .values(
                 status="idle",
@@ -149,7 +151,7 @@ async def claim_step(delivery: Delivery) -> str | None:
                 .where(
                     col(Conversation.id) == cid,
                     col(Conversation.active_run) == delivery.workflow_id,
-                    col(Conversation.status) == "needs_approval",
+                    col(Conversation.status).in_(WAITING),
                 )
                 .values(status="running", updated_at=utcnow())
                 .execution_options(synchronize_session=False)
@@ -159,8 +161,11 @@ async def claim_step(delivery: Delivery) -> str | None:
             user = await session.get(User, uuid.UUID(delivery.user_id))
             if user is None:
                 raise Conflict("the user is gone")
-            decided = {cid_: d.approved for cid_, d in delivery.wake.approvals.items()}
+            results = delivery.wake.approvals.items()
+            decided = {call: d.approved for call, d in results if d.answer is None}
             await approvals.claim_for_conversation(session, user, cid, decided)
+            answered = [call for call, d in results if d.answer is not None]
+            await questions.claim_held(session, user, cid, answered)
     except Conflict as exc:  # nothing claimed: the transaction rolled back
         return str(exc)
     return None

@@ -30,7 +30,7 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from web.models import Conversation, Usage, User, utcnow
-from web.runs import approvals, history, streams, waiting
+from web.runs import approvals, history, questions, streams, waiting
 from web.runs.answer_stream import AnswerStream, friendly_error, unexpected_failure
 from web.runs.durable import CURRENT_EVENTS, CURRENT_HISTORY, HistoryTarget
 from web.runs.engine import current
@@ -38,7 +38,7 @@ from web.runs.engine import current
 if TYPE_CHECKING:
     from pydantic_ai import AgentRunResult, DeferredToolResults
     from pydantic_ai.exceptions import RunCancelled
-    from pydantic_ai.messages import ModelMessage
+    from pydantic_ai.messages import ModelMessage, ToolCallPart
     from pydantic_ai.ui.vercel_ai.response_types import BaseChunk
     from pydantic_ai.usage import RunUsage
 
@@ -59,6 +59,8 @@ class Decision:
     approved: bool
     override_args: dict[str, Any] | None = None
     message: str | None = None
+    answer: dict[str, Any] | None = None
+    """The tool result of an answered ``ask_user`` question (``web.runs.questions``)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ class Outcome:
     """The ``RunFailed`` code of a failed run (``model_unavailable``, ``usage_limit``...)."""
     approvals: tuple[str, ...] = ()
     base: int = 0
+    questions: tuple[str, ...] = ()
+    """The ids of the ``ask_user`` questions held (``status`` ``needs_input``)."""
     messages: tuple[Any, ...] = ()
     requests: int = 0
     input_tokens: int = 0
@@ -126,9 +130,14 @@ async def finish(
 
     state = current().state
     conversation_id = uuid.UUID(turn.conversation_id)
-    calls = output.approvals if isinstance(output, DeferredToolRequests) else []
-    final = "needs_approval" if calls else status
+    calls: list[ToolCallPart] = []
+    asked: list[ToolCallPart] = []
+    if isinstance(output, DeferredToolRequests):
+        asked = questions.question_calls(output.calls)
+        calls = [*output.approvals, *asked]
+    final = "needs_input" if asked else "needs_approval" if calls else status
     held: list[str] = []
+    held_questions: list[str] = []
     async with state.db.write() as session:
         updated = await session.execute(
             update(Conversation)
@@ -163,7 +172,7 @@ async def finish(
                     turn.workspace,
                     [(c.tool_call_id, c.tool_name, c.args_as_dict()) for c in calls],
                 )
-                held = [str(row.id) for row in rows]
+                held, held_questions = questions.held_ids(rows)
         if usage is not None and (usage.requests or usage.input_tokens or usage.output_tokens):
             session.add(
                 Usage(
@@ -179,6 +188,7 @@ async def finish(
         output=output if isinstance(output, str) else None,
         error=error,
         approvals=tuple(held),
+        questions=tuple(held_questions),
         base=base,
         messages=tuple(messages),
         requests=usage.requests if usage else 0,
@@ -210,14 +220,17 @@ def _results(
     if not decisions and not answers:
         return None
     decided: dict[str, bool | ToolApproved | ToolDenied] = {}
+    calls: dict[str, Any] = dict(answers or {})
     for call_id, decision in decisions.items():
-        if not decision.approved:
+        if decision.answer is not None:  # an ask_user question's answer (web.runs.questions)
+            calls[call_id] = decision.answer
+        elif not decision.approved:
             decided[call_id] = ToolDenied(decision.message or "The user denied this call.")
         elif decision.override_args is not None:
             decided[call_id] = ToolApproved(override_args=decision.override_args)
         else:
             decided[call_id] = True
-    return DeferredToolResults(approvals=dict(decided), calls=dict(answers or {}))
+    return DeferredToolResults(approvals=dict(decided), calls=calls)
 
 
 def _resumed(wake: waiting.Wake) -> DeferredToolResults | None:
@@ -247,7 +260,7 @@ async def chat_turn(turn: Turn) -> Outcome:
         finally:
             await streams.publish(workflow_id, streams.END, key)
         assert run.outcome is not None
-        if run.outcome.status != "needs_approval":
+        if run.outcome.status not in waiting.WAITING:
             return run.outcome
         wake = await waiting.wait(turn.conversation_id, workflow_id)
         if wake is None:  # expired, or voided by a newer message
@@ -383,6 +396,7 @@ class _ChatTurn:
                 "id": self.turn.conversation_id,
                 "status": self.outcome.status,
                 "approvals": list(self.outcome.approvals),
+                "questions": list(self.outcome.questions),
             },
         )
 
@@ -482,7 +496,7 @@ async def run_turn(turn: Turn) -> Outcome:
         outcome = await _run_part(state, turn, workflow_id, base, messages, results, deps)
         # ``base`` of the published outcome: where this part's messages start (its view).
         await DBOS.set_event_async(outcome_key(key), replace(outcome, base=len(messages)))
-        if outcome.status != "needs_approval":
+        if outcome.status not in waiting.WAITING:
             return outcome
         wake = await waiting.wait(turn.conversation_id, workflow_id)
         if wake is None:  # expired

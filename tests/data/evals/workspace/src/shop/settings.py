@@ -1,0 +1,4 @@
+"""Shop settings."""
+
+CURRENCY = "EUR"
+TAX_RATE = 0.2
