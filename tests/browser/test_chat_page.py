@@ -405,7 +405,7 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "href", "target", "rel", "start", "class", "data-language", "type", "checked", "disabled",
-    "aria-label", "align",
+    "aria-label", "align", "tabindex",
 }  # fmt: skip
 
 
