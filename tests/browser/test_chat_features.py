@@ -310,6 +310,7 @@ def test_screenshots_for_the_docs(
     expect(page.locator(".tool-card[data-tool='create_file']")).to_have_attribute(
         "data-state", "approval-requested"
     )
+    expect(page.locator("#send")).to_be_visible()  # the answer's stream has ended
     no_horizontal_scroll(page)
     folder = SHOTS if os.environ.get("FAST_GENAI_UPDATE_SCREENSHOTS") == "1" else ARTIFACTS
     folder.mkdir(parents=True, exist_ok=True)
