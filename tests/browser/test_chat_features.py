@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS, Served
 from tests.browser.test_chat_page import ask, assistant, email, register
+from tests.conftest import require_program
 from tests.fakes.gemini import FakeGemini, Reply
 
 REPO = Path(__file__).resolve().parents[2]
@@ -232,10 +233,15 @@ def test_empty_state_offers_suggested_prompts(
     assert gemini.requests[-1].user_text.endswith("Summarize this repository")
 
 
+def pathlib_text(path: str) -> str:
+    return Path(path).read_text()
+
+
 def run_axe(page: Page) -> list[dict[str, object]]:
     """axe-core (from npm, evaluated over the DevTools protocol, which the page's CSP does not
     govern): the serious and critical violations of the page as it is."""
-    page.evaluate(AXE.read_text() + "\n;0")
+    # axe-core is a devDependency of the page (npm ci --prefix web/frontend, as CI does)
+    page.evaluate(pathlib_text(require_program("axe-core", str(AXE))) + "\n;0")
     results = page.evaluate(
         "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
         ".map((v) => ({id: v.id, impact: v.impact, nodes: v.nodes.map((n) => n.target)}))"

@@ -5,7 +5,7 @@ import { approvalInfo, type AnyToolPart } from "../lib/tools";
 import ToolCard from "./ToolCard.svelte";
 
 function part(fields: Record<string, unknown>): AnyToolPart {
-  return { type: "tool-read_file", toolCallId: "call-1", input: { path: "a.py" }, ...fields } as AnyToolPart;
+  return { type: "tool-read_file", toolCallId: "call-1", input: { path: "a.py" }, ...fields } as unknown as AnyToolPart;
 }
 
 describe("ToolCard", () => {

@@ -54,9 +54,10 @@ async function highlighter(language: string): Promise<HLJSApi> {
 }
 
 /** Highlight the code blocks under `root` that are not highlighted yet. */
-export async function highlightWithin(root: HTMLElement): Promise<void> {
+export async function highlightWithin(root: HTMLElement, skip: string | null = null): Promise<void> {
   const blocks = root.querySelectorAll<HTMLElement>("pre code[class*='language-']:not(.hljs)");
   for (const block of blocks) {
+    if (skip && block.closest(skip)) continue; // still being written
     const label = /language-(\S+)/.exec(block.className)?.[1] ?? "";
     const language = languageOf(label);
     if (!language) continue;
