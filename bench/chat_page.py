@@ -172,7 +172,6 @@ def measure(browser, url: str, gemini: FakeGemini) -> dict[str, float]:  # type:
     finally:
         probe = page.evaluate("window.__probe")
         print(f"chunks seen {len(probe['chunks'])}, longest task {probe['longest']:.0f} ms")
-        page.screenshot(path="/tmp/bench-page.png")
     page.wait_for_timeout(2000)  # late renders (highlighting) land in lastMutation
     probe = page.evaluate("window.__probe")
     context.close()
