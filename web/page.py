@@ -1,4 +1,6 @@
-"""The chat page at ``/``: plain HTML, CSS and ES modules from ``web/static`` (no build step).
+"""The chat page at ``/``: the Svelte app built from ``web/frontend`` into ``web/static``.
+
+The built files are committed (users need no Node; CI rebuilds them and fails on a difference).
 
 The page uses the same API as every other client (``/api/v1``). Its document is served with a
 strict Content-Security-Policy (scripts and styles from this origin only, no inline script, no

@@ -4,6 +4,7 @@ and model output that looks like HTML shown as text."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -80,10 +81,16 @@ def test_page_is_served_with_a_strict_content_security_policy(server: Served) ->
     assert response.headers["content-type"].startswith("text/html")
     policy = response.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "default-src 'none'" in policy
-    assert '<script type="module" src="/static/js/main.js">' in response.text
-    script = httpx.get(server.url + "/static/js/main.js", timeout=10)
-    assert script.status_code == 200
-    assert "javascript" in script.headers["content-type"]
+    # the built app (web/frontend -> web/static): one module script and one style sheet, local
+    scripts = re.findall(r'<script type="module" crossorigin src="([^"]+)">', response.text)
+    styles = re.findall(r'<link rel="stylesheet" crossorigin href="([^"]+)">', response.text)
+    assert len(scripts) == 1 and len(styles) == 1, response.text
+    assert "<script>" not in response.text and "style=" not in response.text
+    for asset, kind in ((scripts[0], "javascript"), (styles[0], "css")):
+        assert asset.startswith("/static/assets/"), asset
+        fetched = httpx.get(server.url + asset, timeout=10)
+        assert fetched.status_code == 200
+        assert kind in fetched.headers["content-type"]
 
 
 def test_register_log_in_ask_and_see_the_answer_stream(
@@ -233,24 +240,45 @@ def test_stop_a_long_answer_then_reload_and_find_the_conversation(
     shot(page, "stop", "reloaded")
 
 
-def test_rename_and_delete_conversations(page: Page, server: Served, gemini: FakeGemini) -> None:
+def test_rename_in_place_and_delete_with_undo(
+    page: Page, server: Served, gemini: FakeGemini
+) -> None:
     register(page, server, email())
     gemini.script(Reply.text("First."))
     ask(page, "first question")
     expect(page.locator(assistant(page))).to_contain_text("First.")
+    conversation_id = current_id(page)
 
-    page.once("dialog", lambda dialog: dialog.accept("My renamed chat"))
-    page.locator("#conversations li.current button", has_text="Rename").click()
-    expect(page.locator("#conversations li.current button.title")).to_have_text("My renamed chat")
+    # rename in place: Escape cancels, Enter saves
+    current = page.locator("#conversations li.current")
+    current.locator("button.rename").click()
+    field = current.locator("input.rename-input")
+    expect(field).to_be_focused()
+    field.fill("not this")
+    field.press("Escape")
+    expect(current.locator("button.title")).to_have_text("first question")
+    current.locator("button.rename").click()
+    current.locator("input.rename-input").fill("My renamed chat")
+    current.locator("input.rename-input").press("Enter")
+    expect(current.locator("button.title")).to_have_text("My renamed chat")
     expect(page.locator("#chat-title")).to_have_text("My renamed chat")
     page.reload()
     ready(page)
     expect(page.locator("#conversations li button.title")).to_have_text("My renamed chat")
+    expect(page.locator("#conversations .group-label")).to_have_text(["Today"])
 
-    conversation_id = current_id(page)
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.locator("#conversations li.current button", has_text="Delete").click()
-    expect(page.locator("#conversations li.empty")).to_be_visible()
+    # delete: hidden at once with an Undo; undone, nothing is deleted on the server
+    page.locator("#conversations li.current button.delete").click()
+    expect(page.locator("#conversations li")).to_have_count(0)
+    page.click("#undo-delete")
+    expect(page.locator("#conversations li button.title")).to_have_text("My renamed chat")
+    assert conversation(server, page, conversation_id)["title"] == "My renamed chat"
+
+    # deleted for real once the undo time is over
+    page.locator("#conversations li button.delete").click()
+    expect(page.locator("#undo-delete")).to_be_visible()
+    expect(page.locator("#undo-delete")).to_be_hidden(timeout=15_000)
+    expect(page.locator("#conversations .empty")).to_be_visible()
     expect(page.locator("#chat-title")).to_have_text("New chat")
     gone = httpx.get(
         f"{server.url}/api/v1/conversations/{conversation_id}",
@@ -258,6 +286,23 @@ def test_rename_and_delete_conversations(page: Page, server: Served, gemini: Fak
         timeout=10,
     )
     assert gone.status_code == 404
+
+
+def test_search_the_conversation_list(page: Page, server: Served, gemini: FakeGemini) -> None:
+    register(page, server, email())
+    for question in ("Fix the flaky test", "Plan the release"):
+        gemini.script(Reply.text("Done."))
+        page.click("#new-chat")
+        ask(page, question)
+        expect(page.locator(assistant(page))).to_contain_text("Done.")
+    titles = page.locator("#conversations li button.title")
+    expect(titles).to_have_count(2)
+    page.fill("#conversation-search", "FLAKY")
+    expect(titles).to_have_text(["Fix the flaky test"])
+    page.fill("#conversation-search", "nothing matches this")
+    expect(page.locator("#conversations .empty")).to_have_text("No conversation matches.")
+    page.fill("#conversation-search", "")
+    expect(titles).to_have_count(2)
 
 
 def test_model_output_that_looks_like_html_is_shown_as_text(
@@ -300,15 +345,23 @@ def test_upstream_failures_are_readable(page: Page, server: Served, gemini: Fake
         Reply.error(429, "Resource has been exhausted (e.g. check quota).", retry_after=7)
     )
     ask(page, "hello")
-    error = page.locator(assistant(page)).locator(".note.error")
+    error = page.locator("#chat-error")
     expect(error).to_contain_text("rate-limited")
     expect(error).to_contain_text("check quota")
+    expect(page.locator("#chat-status")).to_have_text("")
     shot(page, "errors", "quota")
+
+    # Retry sends the same question again; this time the model answers
+    gemini.script(Reply.text("Hello after all."))
+    page.click("#retry")
+    expect(page.locator(assistant(page))).to_contain_text("Hello after all.")
+    expect(page.locator("#chat-error")).to_have_count(0)
 
     gemini.script(Reply.error(500, "backend exploded"))
     ask(page, "again")
-    error = page.locator(assistant(page)).locator(".note.error")
+    error = page.locator("#chat-error")
     expect(error).to_contain_text("HTTP 500")
+    expect(error).not_to_contain_text("pyd_ai")
     expect(page.locator("#send")).to_be_enabled()
 
 
@@ -347,33 +400,50 @@ HOSTILE_MARKDOWN = [
 ]
 ALLOWED_TAGS = {
     "P", "BR", "STRONG", "EM", "DEL", "CODE", "PRE", "DIV", "SPAN", "A", "UL", "OL", "LI",
-    "BLOCKQUOTE", "HR", "H3", "H4", "H5", "H6",
+    "BLOCKQUOTE", "HR", "H1", "H2", "H3", "H4", "H5", "H6", "TABLE", "THEAD", "TBODY", "TR",
+    "TH", "TD", "INPUT", "BUTTON",
 }  # fmt: skip
-ALLOWED_ATTRIBUTES = {"href", "target", "rel", "start", "class", "data-language"}
+ALLOWED_ATTRIBUTES = {
+    "href", "target", "rel", "start", "class", "data-language", "type", "checked", "disabled",
+    "aria-label", "align", "tabindex",
+}  # fmt: skip
 
 
-def test_the_markdown_renderer_builds_only_whitelisted_elements(page: Page, server: Served) -> None:
-    page.goto(server.url + "/")
-    for source in HOSTILE_MARKDOWN:
-        found = page.evaluate(
-            """async (source) => {
-                const { renderMarkdown } = await import("/static/js/markdown.js");
-                const box = document.createElement("div");
-                box.append(renderMarkdown(source));
-                const elements = [...box.querySelectorAll("*")];
-                return {
-                    tags: elements.map((e) => e.tagName),
-                    attributes: elements.flatMap((e) => e.getAttributeNames()),
-                    hrefs: elements.filter((e) => e.href).map((e) => e.href),
-                    text: box.textContent,
-                };
-            }""",
-            source,
-        )
-        assert set(found["tags"]) <= ALLOWED_TAGS, (source, found)
-        assert set(found["attributes"]) <= ALLOWED_ATTRIBUTES, (source, found)
-        assert all(h.startswith(("http://", "https://", "mailto:")) for h in found["hrefs"])
-        assert "<" not in source or "<" in found["text"], (source, found)  # shown, not parsed
+def test_the_markdown_renderer_builds_only_whitelisted_elements(
+    page: Page, server: Served, gemini: FakeGemini
+) -> None:
+    """Hostile Markdown as a real answer: only whitelisted elements and attributes are built, links
+    keep safe targets, and markup in the source is shown as the characters it is."""
+    register(page, server, email())
+    gemini.script(Reply.text("\n\n".join(HOSTILE_MARKDOWN)))
+    ask(page, "Say something hostile")
+    answer = page.locator(assistant(page)).locator(".markdown")
+    expect(answer).to_contain_text("window.__xss=7")
+    expect(page.locator(assistant(page)).locator(".text.streaming")).to_have_count(0)
+    found = answer.evaluate(
+        """(box) => {
+            const elements = [...box.querySelectorAll("*")];
+            return {
+                tags: elements.map((e) => e.tagName),
+                attributes: elements.flatMap((e) => e.getAttributeNames()),
+                hrefs: elements.filter((e) => e.href).map((e) => e.href),
+                inputs: [...box.querySelectorAll("input")].map((e) => e.type),
+                text: box.textContent,
+            };
+        }"""
+    )
+    assert set(found["tags"]) <= ALLOWED_TAGS, found
+    assert set(found["attributes"]) <= ALLOWED_ATTRIBUTES, found
+    assert all(h.startswith(("http://", "https://", "mailto:")) for h in found["hrefs"]), found
+    assert set(found["inputs"]) <= {"checkbox"}, found
+    for shown in (
+        '<img src=x onerror="window.__xss=1">',
+        "<script>window.__xss=2</script>",
+        "</code></pre><script>window.__xss=6</script>",
+        "<form action=//evil><input></form>",
+    ):
+        assert shown in found["text"], (shown, found["text"])
+    page.wait_for_timeout(300)
     assert page.evaluate("window.__xss") is None
 
 

@@ -10,6 +10,7 @@ met by that set."""
 from __future__ import annotations
 
 import os
+import re
 import tarfile
 import zipfile
 from collections.abc import Iterator
@@ -116,8 +117,10 @@ def test_serve_from_the_wheel(installed: Installed, tmp_path: Path) -> None:
         served.wait_ready(timeout=120)  # readyz: migrations shipped in the wheel ran
         page = httpx.get(f"{served.url}/", timeout=10)
         assert page.status_code == 200 and "<html" in page.text.lower()
-        css = httpx.get(f"{served.url}/static/app.css", timeout=10)
-        assert css.status_code == 200 and len(css.content) > 100
+        script = re.search(r'src="(/static/assets/[^"]+\.js)"', page.text)
+        assert script, page.text
+        code = httpx.get(f"{served.url}{script[1]}", timeout=10)
+        assert code.status_code == 200 and len(code.content) > 1000
     finally:
         served.stop()
 

@@ -106,7 +106,7 @@ type Query = Record<string, string | number | null | undefined>;
 export async function call<T>(
   method: string,
   path: string,
-  options: { json?: unknown; form?: Record<string, string>; query?: Query } = {},
+  options: { json?: unknown; form?: Record<string, string>; query?: Query; keepalive?: boolean } = {},
 ): Promise<T> {
   const headers: Record<string, string> = {};
   let body: BodyInit | undefined;
@@ -116,7 +116,9 @@ export async function call<T>(
   } else if (options.form !== undefined) {
     body = new URLSearchParams(options.form);
   }
-  const response = await apiFetch(url(path, options.query), { method, headers, body });
+  const response = await apiFetch(url(path, options.query), {
+    method, headers, body, keepalive: options.keepalive ?? false,
+  });
   return (response.status === 204 ? null : await response.json()) as T;
 }
 

@@ -4,7 +4,10 @@
 // tool parts hold the approval decisions); a new conversation names its workspace in the query.
 
 import { Chat } from "@ai-sdk/svelte";
-import { DefaultChatTransport, lastAssistantMessageIsCompleteWithApprovalResponses, type UIMessage } from "ai";
+import {
+  DefaultChatTransport, lastAssistantMessageIsCompleteWithApprovalResponses,
+  lastAssistantMessageIsCompleteWithToolCalls, type UIMessage,
+} from "ai";
 import { API, apiFetch } from "./api";
 
 export interface ChatOptions {
@@ -34,11 +37,21 @@ export function createChat(options: ChatOptions): Chat<UIMessage> {
     id: options.id,
     messages: options.messages ?? [],
     transport,
-    // every write of the answer decided: send the decisions in one request
-    sendAutomaticallyWhen: lastAssistantMessageIsCompleteWithApprovalResponses,
+    // every write of the answer decided (or the agent's question answered): send it in one request
+    sendAutomaticallyWhen: (state) =>
+      lastAssistantMessageIsCompleteWithApprovalResponses(state) ||
+      (answeredQuestion(state.messages) && lastAssistantMessageIsCompleteWithToolCalls(state)),
     onData: (part) => options.onData?.(part.type, part.data),
     onFinish: () => options.onFinish?.(),
   });
+}
+
+/** The last step of the last answer ends with the agent's question (ask_user) answered here. */
+export function answeredQuestion(messages: UIMessage[]): boolean {
+  const last = messages.at(-1);
+  if (last?.role !== "assistant") return false;
+  const step = last.parts.slice(last.parts.findLastIndex((p) => p.type === "step-start") + 1);
+  return step.some((p) => p.type === "tool-ask_user" && p.state === "output-available");
 }
 
 export function newId(): string {

@@ -53,10 +53,18 @@ async function highlighter(language: string): Promise<HLJSApi> {
   return hljs;
 }
 
-/** Highlight the code blocks under `root` that are not highlighted yet. */
-export async function highlightWithin(root: HTMLElement): Promise<void> {
+/** Highlight the code blocks under `root` that are not highlighted yet (except under `skip`),
+ * in slices of about 8 ms. */
+export async function highlightWithin(root: HTMLElement, skip: string | null = null): Promise<void> {
   const blocks = root.querySelectorAll<HTMLElement>("pre code[class*='language-']:not(.hljs)");
+  let slice = performance.now();
   for (const block of blocks) {
+    if (skip && block.closest(skip)) continue; // still being written
+    if (performance.now() - slice > 8) {
+      // many blocks (a long answer): let the page handle input and paint between slices
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      slice = performance.now();
+    }
     const label = /language-(\S+)/.exec(block.className)?.[1] ?? "";
     const language = languageOf(label);
     if (!language) continue;

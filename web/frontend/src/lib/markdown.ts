@@ -35,7 +35,7 @@ const marked = new Marked({
         `<div class="code-block" data-language="${label}">` +
         `<div class="code-head"><span class="code-lang">${label}</span>` +
         `<button type="button" class="copy" aria-label="Copy code">Copy</button></div>` +
-        `<pre><code class="${language ? `language-${label}` : ""}">${escape(text)}</code></pre></div>`
+        `<pre tabindex="0"><code class="${language ? `language-${label}` : ""}">${escape(text)}</code></pre></div>`
       );
     },
   },
@@ -52,7 +52,7 @@ const ALLOWED_TAGS = [
 ];
 const ALLOWED_ATTR = [
   "href", "title", "target", "rel", "start", "class", "data-language", "type", "checked",
-  "disabled", "aria-label", "align",
+  "disabled", "aria-label", "align", "tabindex",
 ];
 
 /** Sanitized HTML for a Markdown text. */
@@ -71,4 +71,8 @@ DOMPurify.addHook("afterSanitizeAttributes", (node) => {
     node.setAttribute("target", "_blank");
   }
   if (node.tagName === "INPUT" && node.getAttribute("type") !== "checkbox") node.remove();
+  // a task list's box says what it means (it cannot be changed: marked makes it disabled)
+  if (node.tagName === "INPUT") node.setAttribute("aria-label", node.hasAttribute("checked") ? "done" : "not done");
+  // only the code blocks' own scrolling boxes take focus (to scroll them from the keyboard)
+  if (node.hasAttribute("tabindex") && !(node.tagName === "PRE" && node.getAttribute("tabindex") === "0")) node.removeAttribute("tabindex");
 });

@@ -41,14 +41,108 @@ export interface NumberedLine {
   text: string;
 }
 
-/** read_file's contents as numbered lines, when the output has them. */
+/**
+ * read_file's contents as numbered lines, when the output has them: its `content` is
+ * `<number><TAB><text>` per line (like `cat -n`); plain text is numbered from `start_line`.
+ */
 export function fileLines(output: unknown): NumberedLine[] | null {
   const out = record(output);
   if (!out) return null;
   const content = typeof out.content === "string" ? out.content : typeof out.text === "string" ? out.text : null;
   if (content === null) return null;
   const start = typeof out.start_line === "number" ? out.start_line : 1;
-  return content.replace(/\n$/, "").split("\n").map((text, i) => ({ number: start + i, text }));
+  const rows = content.replace(/\n$/, "").split("\n");
+  const numbered = rows.every((row) => /^\d+\t/.test(row));
+  return rows.map((row, i) => {
+    if (!numbered) return { number: start + i, text: row };
+    const tab = row.indexOf("\t");
+    return { number: Number(row.slice(0, tab)), text: row.slice(tab + 1) };
+  });
+}
+
+export interface OutlineNode {
+  kind: string;
+  name: string;
+  lines: string;
+  doc: string | null;
+  children: OutlineNode[];
+}
+
+export interface OutlineFile {
+  path: string;
+  language: string | null;
+  reason: string | null;
+  symbols: OutlineNode[];
+}
+
+/** code_outline's files, each with its symbols as a tree (methods under their class). */
+export function outlineTree(output: unknown): OutlineFile[] | null {
+  const out = record(output);
+  if (!out || !Array.isArray(out.files) || !("files_total" in out || "path" in out)) return null;
+  return out.files.flatMap((item) => {
+    const file = record(item);
+    if (!file || typeof file.path !== "string") return [];
+    const byName = new Map<string, OutlineNode>();
+    const roots: OutlineNode[] = [];
+    for (const raw of Array.isArray(file.symbols) ? file.symbols : []) {
+      const sym = record(raw);
+      if (!sym || typeof sym.name !== "string") continue;
+      const node: OutlineNode = {
+        kind: String(sym.kind ?? ""),
+        name: sym.name,
+        lines: `${String(sym.start_line ?? "?")}–${String(sym.end_line ?? "?")}`,
+        doc: typeof sym.doc === "string" ? sym.doc : null,
+        children: [],
+      };
+      const parent = typeof sym.parent === "string" ? sym.parent : null;
+      byName.set(parent ? `${parent}.${sym.name}` : sym.name, node);
+      const owner = parent ? byName.get(parent) : undefined;
+      (owner ? owner.children : roots).push(node);
+    }
+    return [{
+      path: file.path,
+      language: typeof file.language === "string" ? file.language : null,
+      reason: typeof file.reason === "string" ? file.reason : null,
+      symbols: roots,
+    }];
+  });
+}
+
+/** What the server says about a held write (the `data-approval` part, id = the tool call id). */
+export interface ApprovalInfo {
+  toolCallId: string;
+  status: "pending" | "expired" | "decided";
+  overwrites: boolean;
+  diff: string | null;
+  diffTruncated: boolean;
+  problem: string | null;
+}
+
+export function approvalInfo(message: UIMessage, toolCallId: string): ApprovalInfo | null {
+  for (const part of message.parts) {
+    if (part.type !== "data-approval") continue;
+    const data = record((part as { data?: unknown }).data);
+    if (!data || data.toolCallId !== toolCallId) continue;
+    const status = data.status === "expired" || data.status === "decided" ? data.status : "pending";
+    return {
+      toolCallId,
+      status,
+      overwrites: data.overwrites === true,
+      diff: typeof data.diff === "string" ? data.diff : null,
+      diffTruncated: data.diffTruncated === true,
+      problem: typeof data.problem === "string" ? data.problem : null,
+    };
+  }
+  return null;
+}
+
+/** A unified diff's lines, each with its kind (for colouring: added, removed, hunk, context). */
+export function diffLines(diff: string): { kind: "add" | "del" | "hunk" | "ctx"; text: string }[] {
+  return diff.replace(/\n$/, "").split("\n").map((text) => ({
+    kind: text.startsWith("@@") ? "hunk" : text.startsWith("+") && !text.startsWith("+++") ? "add"
+      : text.startsWith("-") && !text.startsWith("---") ? "del" : "ctx",
+    text,
+  }));
 }
 
 export interface Hit {
