@@ -53,6 +53,11 @@ def assistant(page: Page) -> str:
     return ".message-item.assistant >> nth=-1"
 
 
+CHAT_ERROR = "#chat-error, .message-item.assistant .note.error"
+"""Where a failed turn is said: the banner above the composer, or the note in the answer
+(once the server has started the answer's message)."""
+
+
 def token_of(page: Page) -> str:
     token = page.evaluate("sessionStorage.getItem('fast-genai.token')")
     assert isinstance(token, str)
@@ -345,7 +350,7 @@ def test_upstream_failures_are_readable(page: Page, server: Served, gemini: Fake
         Reply.error(429, "Resource has been exhausted (e.g. check quota).", retry_after=7)
     )
     ask(page, "hello")
-    error = page.locator("#chat-error")
+    error = page.locator(CHAT_ERROR)
     expect(error).to_contain_text("rate-limited")
     expect(error).to_contain_text("check quota")
     expect(page.locator("#chat-status")).to_have_text("")
@@ -355,11 +360,11 @@ def test_upstream_failures_are_readable(page: Page, server: Served, gemini: Fake
     gemini.script(Reply.text("Hello after all."))
     page.click("#retry")
     expect(page.locator(assistant(page))).to_contain_text("Hello after all.")
-    expect(page.locator("#chat-error")).to_have_count(0)
+    expect(page.locator(CHAT_ERROR)).to_have_count(0)
 
     gemini.script(Reply.error(500, "backend exploded"))
     ask(page, "again")
-    error = page.locator("#chat-error")
+    error = page.locator(CHAT_ERROR)
     expect(error).to_contain_text("HTTP 500")
     expect(error).not_to_contain_text("pyd_ai")
     expect(page.locator("#send")).to_be_enabled()
