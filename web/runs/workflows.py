@@ -220,11 +220,12 @@ async def chat_turn(turn: Turn) -> Outcome:
     assert workflow_id is not None
     stored = await DBOS.run_step_async({"name": "history.load"}, load_history, turn.conversation_id)
     run = _ChatTurn(engine.state, turn, workflow_id, len(stored))
+    publisher = streams.Publisher(workflow_id)
     try:
         async for chunk in run.stream(stored):
-            await streams.publish(workflow_id, chunk.encode(SDK_VERSION))
+            await publisher.send(chunk.encode(SDK_VERSION))
     finally:
-        await streams.publish(workflow_id, streams.END)
+        await publisher.close()
     assert run.outcome is not None
     return run.outcome
 
