@@ -31,6 +31,8 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 from typing import Any
 
+from web.errors import DATABASE_DOWN
+
 KEY = "ui"
 END = "[END]"
 STREAM_FUNCTION_ID = 0
@@ -42,11 +44,14 @@ POLL_SECONDS = (0.05, 1.0)
 """A reader re-reads after this long without news (doubling from the first to the second)."""
 BATCH = 100
 """Stream values read per round trip."""
+UNREADABLE = "the database cannot be read right now; reload the conversation when it is back"
 BACKLOG = 256
 """Chunks a publisher buffers before ``send`` waits for the write in flight."""
 
 _local_readers: defaultdict[str, set[Any]] = defaultdict(set)
 """The readers of this process per workflow (``LoopAwareEvent``), woken by a local write."""
+_failed: dict[str, str] = {}
+"""Turns of this process whose stream could not be written, with the error to show."""
 
 
 def _sys_db() -> Any:
@@ -70,6 +75,23 @@ def _write(workflow_id: str, value: Any) -> None:
 def _wake(workflow_id: str) -> None:
     for event in list(_local_readers.get(workflow_id, ())):
         event.set()
+
+
+def fail(workflow_id: str, message: str) -> None:
+    """The turn's stream cannot be written: its readers here end it with an error part."""
+    _failed[workflow_id] = message
+    _wake(workflow_id)
+
+
+def forget(workflow_id: str) -> None:
+    _failed.pop(workflow_id, None)
+
+
+def error_part(message: str) -> list[str]:
+    """The UI-stream chunks that end an answer with an error (an AI SDK ``error`` part)."""
+    from pydantic_ai.ui.vercel_ai.response_types import DoneChunk, ErrorChunk
+
+    return [ErrorChunk(error_text=message).encode(6), DoneChunk().encode(6)]
 
 
 class Publisher:
@@ -151,7 +173,12 @@ async def read(workflow_id: str) -> AsyncIterator[str]:
     try:
         while True:
             event.clear()  # before the read: a write after it leaves the event set
-            status, values = await asyncio.to_thread(_read_batch, workflow_id, offset)
+            try:
+                status, values = await asyncio.to_thread(_read_batch, workflow_id, offset)
+            except DATABASE_DOWN:
+                for chunk in error_part(UNREADABLE):
+                    yield chunk
+                return
             if status is None:
                 return  # no such workflow
             if values:
@@ -163,6 +190,10 @@ async def read(workflow_id: str) -> AsyncIterator[str]:
                             return
                         yield chunk
                 continue
+            if workflow_id in _failed:
+                for chunk in error_part(_failed[workflow_id]):
+                    yield chunk
+                return
             if not workflow_is_active(status):
                 now = loop.time()
                 ended_at = ended_at or now

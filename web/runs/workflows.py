@@ -28,7 +28,7 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from web.models import Conversation, Usage, User, utcnow
-from web.runs import approvals, history, streams
+from web.runs import approvals, faults, history, streams
 from web.runs.durable import CURRENT_EVENTS, CURRENT_HISTORY, HistoryTarget
 from web.runs.engine import current
 
@@ -221,11 +221,20 @@ async def chat_turn(turn: Turn) -> Outcome:
     stored = await DBOS.run_step_async({"name": "history.load"}, load_history, turn.conversation_id)
     run = _ChatTurn(engine.state, turn, workflow_id, len(stored))
     publisher = streams.Publisher(workflow_id)
+    ended = False
     try:
         async for chunk in run.stream(stored):
             await publisher.send(chunk.encode(SDK_VERSION))
-    finally:
+        ended = True
         await publisher.close()
+    except Exception as exc:
+        if faults.is_database_fault(exc):  # the answer cannot be stored: end it clearly
+            ended = True
+            faults.abandon(workflow_id, turn.conversation_id, exc)
+        raise
+    finally:
+        if not ended:
+            await publisher.close()
     assert run.outcome is not None
     return run.outcome
 
