@@ -218,11 +218,13 @@ async def chat_turn(turn: Turn) -> Outcome:
     engine = current()
     workflow_id = DBOS.workflow_id
     assert workflow_id is not None
-    stored = await DBOS.run_step_async({"name": "history.load"}, load_history, turn.conversation_id)
-    run = _ChatTurn(engine.state, turn, workflow_id, len(stored))
     publisher = streams.Publisher(workflow_id)
     ended = False
     try:
+        stored = await DBOS.run_step_async(
+            {"name": "history.load"}, load_history, turn.conversation_id
+        )
+        run = _ChatTurn(engine.state, turn, workflow_id, len(stored))
         async for chunk in run.stream(stored):
             await publisher.send(chunk.encode(SDK_VERSION))
         ended = True
