@@ -163,12 +163,21 @@ def rss_kib(pid: int, field: str) -> int:
     raise KeyError(field)
 
 
-async def streams(url: str, headers: dict[str, str]) -> float:
+async def streams(url: str, headers: dict[str, str]) -> tuple[float, int]:
+    """Seconds for ``STREAMS`` turns at once, and how many of them failed."""
     limits = httpx.Limits(max_connections=STREAMS + 5, max_keepalive_connections=STREAMS + 5)
+
+    async def one(client: httpx.AsyncClient) -> bool:
+        try:
+            await turn(client, url, headers)
+        except (SystemExit, httpx.HTTPError):
+            return False
+        return True
+
     async with httpx.AsyncClient(timeout=300, limits=limits) as client:
         begin = time.perf_counter()
-        await asyncio.gather(*(turn(client, url, headers) for _ in range(STREAMS)))
-        return time.perf_counter() - begin
+        done = await asyncio.gather(*(one(client) for _ in range(STREAMS)))
+        return time.perf_counter() - begin, done.count(False)
 
 
 def main() -> None:
@@ -185,7 +194,7 @@ def main() -> None:
     if DATABASE:
         fresh_databases()
     print(f"logs in {root}; database: {DATABASE or 'sqlite'}; load: {os.getloadavg()}")
-    peaks: dict[str, tuple[int, int, float]] = {}
+    peaks: dict[str, tuple[int, int, float, int]] = {}
     results: dict[str, dict[str, list[float]]] = {
         name: {"turn": [], "rate": []} for name in ("before", "durable")
     }
@@ -205,8 +214,8 @@ def main() -> None:
             for name, (process, url) in servers.items():
                 Path(f"/proc/{process.pid}/clear_refs").write_text("5")  # VmHWM := VmRSS
                 idle = rss_kib(process.pid, "VmRSS")
-                took = asyncio.run(streams(url, headers[name]))
-                peaks[name] = (idle, rss_kib(process.pid, "VmHWM"), took)
+                took, failed = asyncio.run(streams(url, headers[name]))
+                peaks[name] = (idle, rss_kib(process.pid, "VmHWM"), took, failed)
         finally:
             for process, _ in servers.values():
                 process.terminate()
@@ -217,9 +226,9 @@ def main() -> None:
             f"p50 {statistics.median(got['turn']) * 1000:7.1f} ms  "
             f"turns/s (8 clients) {statistics.median(got['rate']):6.2f}"
         )
-    for name, (idle, peak, took) in peaks.items():
+    for name, (idle, peak, took, failed) in peaks.items():
         print(
-            f"{name:8} {STREAMS} concurrent turns in {took:.1f} s; resident memory idle "
+            f"{name:8} {STREAMS} concurrent turns in {took:.1f} s, {failed} failed; memory idle "
             f"{idle / 1024:.0f} MiB, peak {peak / 1024:.0f} MiB"
         )
     steps = steps_per_turn(root)
