@@ -13,7 +13,7 @@ import math
 from http import HTTPStatus
 from typing import Any
 
-import asyncpg.exceptions
+import asyncpg.exceptions  # type: ignore[import-untyped]
 import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
