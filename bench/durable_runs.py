@@ -1,14 +1,18 @@
 """Durable chat turns (DBOS workflows) against the commit before them, same machine, one run.
 
 Run: uv run python bench/durable_runs.py [BEFORE_COMMIT]   (default: the parent of the first
-durable-runs commit, 7f349d9)
+durable-runs commit, 7f349d9). With ``BENCH_DATABASE_URL=postgresql://USER@HOST:PORT`` both
+servers run on PostgreSQL instead, each on a database of its own created (and dropped first)
+there: ``fast_genai_bench_before`` and ``fast_genai_bench_durable`` (``BENCH_DB_PREFIX``).
 
 Both are ``fast-genai serve`` processes on loopback, on SQLite, against the fake Gemini of
 tests/fakes/gemini.py answering at once. A chat turn is one ``read_file`` tool call and one
 answer (two model requests, one tool call). The commit before runs from a ``git archive`` of it
 in a temporary folder, with this environment's packages. Measured, alternating the two servers
-round by round: mean seconds per sequential turn (and the difference per checkpointed step),
-and turns per second with 8 concurrent clients.
+round by round: mean seconds per sequential turn (and the difference per checkpointed step,
+the steps counted in the durable server's system database), turns per second with 8 concurrent
+clients, and the durable server's peak resident memory (VmHWM, reset first) while 200 turns
+stream at once.
 """
 
 from __future__ import annotations
@@ -34,8 +38,9 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 SEQUENTIAL = 20
 CONCURRENT = 40
 CONCURRENCY = 8
-STEPS_PER_TURN = 6
-"""history.load, 2 model requests, 1 tool call, run.finish, plus history saves (3 nodes)."""
+STREAMS = 200
+DATABASE = os.environ.get("BENCH_DATABASE_URL", "").rstrip("/")
+DB_PREFIX = os.environ.get("BENCH_DB_PREFIX", "fast_genai_bench")
 
 
 def respond(request: RecordedRequest) -> Reply:
@@ -59,6 +64,10 @@ def start(
         "GOOGLE_GEMINI_BASE_URL": gemini.base_url,
         "FAST_GENAI_RATE_LIMIT": "",
     }
+    if DATABASE:
+        env["DATABASE_URL"] = f"{DATABASE}/{DB_PREFIX}_{name}"
+    else:
+        env.pop("DATABASE_URL", None)
     command = [sys.executable, "-c", "from cli.main import main; main()", "serve"]
     log = (root / f"{name}.log").open("wb")
     process = subprocess.Popen(
@@ -117,6 +126,60 @@ async def concurrent(url: str, headers: dict[str, str]) -> float:
         return CONCURRENT / (time.perf_counter() - begin)
 
 
+def fresh_databases() -> None:
+    import psycopg
+
+    with psycopg.connect(f"{DATABASE}/postgres", autocommit=True) as conn:
+        for name in ("before", "durable"):
+            conn.execute(f"DROP DATABASE IF EXISTS {DB_PREFIX}_{name} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {DB_PREFIX}_{name}")
+
+
+def steps_per_turn(root: Path) -> float:
+    """Checkpointed steps per chat turn, counted in the durable server's system database."""
+    query = (
+        "SELECT count(*) * 1.0 / (SELECT count(*) FROM {s}workflow_status "
+        "WHERE name = 'fast_genai.chat_turn') FROM {s}operation_outputs"
+    )
+    if DATABASE:
+        import psycopg
+
+        with psycopg.connect(f"{DATABASE}/{DB_PREFIX}_durable") as conn:
+            row = conn.execute(query.format(s="dbos.")).fetchone()
+    else:
+        import sqlite3
+
+        path = next((root / "durable" / "data").rglob("*.dbos.sqlite"))
+        with sqlite3.connect(path) as conn:
+            row = conn.execute(query.format(s="")).fetchone()
+    assert row is not None
+    return float(row[0])
+
+
+def rss_kib(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise KeyError(field)
+
+
+async def streams(url: str, headers: dict[str, str]) -> tuple[float, int]:
+    """Seconds for ``STREAMS`` turns at once, and how many of them failed."""
+    limits = httpx.Limits(max_connections=STREAMS + 5, max_keepalive_connections=STREAMS + 5)
+
+    async def one(client: httpx.AsyncClient) -> bool:
+        try:
+            await turn(client, url, headers)
+        except (SystemExit, httpx.HTTPError):
+            return False
+        return True
+
+    async with httpx.AsyncClient(timeout=300, limits=limits) as client:
+        begin = time.perf_counter()
+        done = await asyncio.gather(*(one(client) for _ in range(STREAMS)))
+        return time.perf_counter() - begin, done.count(False)
+
+
 def main() -> None:
     before_commit = sys.argv[1] if len(sys.argv) > 1 else "7f349d9"
     root = Path(tempfile.mkdtemp(prefix="bench-durable-"))
@@ -128,7 +191,10 @@ def main() -> None:
         ["git", "archive", before_commit], cwd=ROOT, capture_output=True, check=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(before)], input=archive, check=True)
-    print(f"logs in {root}; load: {os.getloadavg()}")
+    if DATABASE:
+        fresh_databases()
+    print(f"logs in {root}; database: {DATABASE or 'sqlite'}; load: {os.getloadavg()}")
+    peaks: dict[str, tuple[int, int, float, int]] = {}
     results: dict[str, dict[str, list[float]]] = {
         name: {"turn": [], "rate": []} for name in ("before", "durable")
     }
@@ -145,6 +211,11 @@ def main() -> None:
                 for name, (_, url) in servers.items():
                     results[name]["turn"] += asyncio.run(sequential(url, headers[name]))
                     results[name]["rate"].append(asyncio.run(concurrent(url, headers[name])))
+            for name, (process, url) in servers.items():
+                Path(f"/proc/{process.pid}/clear_refs").write_text("5")  # VmHWM := VmRSS
+                idle = rss_kib(process.pid, "VmRSS")
+                took, failed = asyncio.run(streams(url, headers[name]))
+                peaks[name] = (idle, rss_kib(process.pid, "VmHWM"), took, failed)
         finally:
             for process, _ in servers.values():
                 process.terminate()
@@ -155,13 +226,19 @@ def main() -> None:
             f"p50 {statistics.median(got['turn']) * 1000:7.1f} ms  "
             f"turns/s (8 clients) {statistics.median(got['rate']):6.2f}"
         )
+    for name, (idle, peak, took, failed) in peaks.items():
+        print(
+            f"{name:8} {STREAMS} concurrent turns in {took:.1f} s, {failed} failed; memory idle "
+            f"{idle / 1024:.0f} MiB, peak {peak / 1024:.0f} MiB"
+        )
+    steps = steps_per_turn(root)
     added = statistics.mean(results["durable"]["turn"]) - statistics.mean(results["before"]["turn"])
     ratio = statistics.median(results["durable"]["rate"]) / statistics.median(
         results["before"]["rate"]
     )
     print(
-        f"added per turn {added * 1000:.1f} ms = {added * 1000 / STEPS_PER_TURN:.1f} ms per step "
-        f"({STEPS_PER_TURN} steps); throughput ratio durable/before {ratio:.2f}"
+        f"added per turn {added * 1000:.1f} ms = {added * 1000 / steps:.1f} ms per step "
+        f"({steps:.1f} steps per turn); throughput ratio durable/before {ratio:.2f}"
     )
     print(f"load after: {os.getloadavg()}")
 

@@ -13,6 +13,7 @@ import math
 from http import HTTPStatus
 from typing import Any
 
+import asyncpg.exceptions  # type: ignore[import-untyped]
 import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -84,6 +85,11 @@ DATABASE_DOWN: tuple[type[Exception], ...] = (
     sqlalchemy.exc.InterfaceError,
     sqlalchemy.exc.TimeoutError,  # no free connection in the pool within pool_timeout
     ConnectionError,  # asyncpg connecting to a server that is down
+    # asyncpg's own, raised unwrapped when a connection is opened: no connection slot left
+    # (max_connections), a server starting up or shutting down, a connection that broke
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.PostgresConnectionError,
 )
 
 

@@ -147,14 +147,17 @@ class WebSettings(AppSettings):
         description="This instance's id for the run engine (DBOS): a restarted instance resumes "
         "the runs of its id. Default: the host name and port (`serve`), else the host name.",
     )
+    # 20 + 50 app connections and the run engine's 20 fit one instance in PostgreSQL's default
+    # max_connections (100, 3 reserved); 200 concurrent streams on 2 busy cores queue for them
+    # longer than 30 s, hence the timeout (tests/web/test_db_faults_concurrency.py).
     db_pool_size: int = Field(
         default=20, ge=1, description="Connections kept open to a PostgreSQL database."
     )
     db_max_overflow: int = Field(
-        default=80, ge=0, description="Extra PostgreSQL connections opened under load."
+        default=50, ge=0, description="Extra PostgreSQL connections opened under load."
     )
     db_pool_timeout: float = Field(
-        default=30.0, gt=0, description="Seconds a request waits for a free connection."
+        default=120.0, gt=0, description="Seconds a request waits for a free connection."
     )
     daily_token_quota: int = Field(
         default=0,

@@ -4,8 +4,9 @@
 (pydantic-ai leaves that to the application), so ``ToolCallSteps`` runs each tool call as one: a
 tool result already checkpointed is returned on recovery instead of calling the tool again (the
 write log stays as a second guard for a write that ran but crashed before its checkpoint).
-``HistorySteps`` stores the conversation after every node of the run, in a step, so what was said
-is in the ``message`` table as it happens, not only when the run ends.
+``HistorySteps`` stores the conversation after every node of the run that added a message, in a
+step, so what was said is in the ``message`` table as it happens, not only when the run ends (a
+node that added none, such as the user prompt's or a tool-calling node's, costs no step).
 """
 
 from __future__ import annotations
@@ -32,13 +33,27 @@ if TYPE_CHECKING:
     from tools.spec import ToolSpec
 
 
-@dataclass(frozen=True)
+@dataclass
 class HistoryTarget:
     """Where the run in progress stores its messages: the conversation, after ``base`` rows."""
 
     conversation_id: str
     base: int
     save: Callable[[str, int, list[ModelMessage]], Awaitable[None]]
+    stored: tuple[int, int] | None = None
+    """The run's messages as last stored (their count and the last one's ``id``), so a node
+    that added none is not stored again."""
+
+    def changed(self, messages: Sequence[ModelMessage]) -> bool:
+        """Whether ``messages`` differ from what was last stored (the run started from
+        ``base`` stored rows). The same on a replay: the messages come from checkpoints."""
+        mark = (len(messages), id(messages[-1]) if messages else 0)
+        if self.stored is None and len(messages) <= self.base:
+            self.stored = mark
+        if mark == self.stored:
+            return False
+        self.stored = mark
+        return True
 
 
 CURRENT_HISTORY: ContextVar[HistoryTarget | None] = ContextVar("fast_genai_history", default=None)
@@ -97,7 +112,7 @@ class HistorySteps(AbstractCapability[AgentDeps]):
         result: NodeResult[AgentDeps],
     ) -> NodeResult[AgentDeps]:
         target = CURRENT_HISTORY.get()
-        if target is not None and _in_workflow():
+        if target is not None and _in_workflow() and target.changed(ctx.messages):
             from dbos import DBOS
 
             await DBOS.run_step_async(

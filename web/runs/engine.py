@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tools.private_files import private_sqlite, sqlite_path
+from web.runs import system_db
 
 if TYPE_CHECKING:
     from dbos import DBOSConfig
@@ -60,6 +61,8 @@ def dbos_config(database_url: str, data_dir: Path, *, executor_id: str) -> DBOSC
     return DBOSConfig(
         name=APP_NAME,
         system_database_url=url,
+        # On SQLite: DBOS's engine with a write-ahead log (``web.runs.system_db``).
+        system_database_engine=system_db.sqlite_engine(url) if url.startswith("sqlite") else None,
         application_version=WORKFLOW_VERSION,
         executor_id=executor_id,
         dbos_system_schema=SYSTEM_SCHEMA,
@@ -77,6 +80,8 @@ class Engine:
     system_database: str
     users: int = 1
     """Apps of this process using the engine (a second app on the same database shares it)."""
+    system_engine: object = None
+    """The SQLAlchemy engine we gave DBOS (DBOS does not dispose it), if any."""
 
 
 _current: Engine | None = None
@@ -105,13 +110,19 @@ def launch(state: WebState) -> Engine:
             raise RuntimeError("the run engine of this process serves another database")
         _current.users += 1  # the runs it executes use the first app's state
         return _current
-    _current = Engine(state=state, executor_id=executor_id, system_database=url)
+    _current = Engine(
+        state=state,
+        executor_id=executor_id,
+        system_database=url,
+        system_engine=config.get("system_database_engine"),
+    )
     DBOS(config=config)
     try:
         DBOS.launch()
     except BaseException:
         _current = None
         DBOS.destroy()
+        system_db.dispose(config.get("system_database_engine"))
         raise
     log.info("runs: DBOS launched, executor %s, system database %s", executor_id, _safe(config))
     return _current
@@ -125,6 +136,8 @@ def shutdown() -> None:
         _current.users -= 1
         return
     DBOS.destroy(workflow_completion_timeout_sec=0)
+    if _current is not None:
+        system_db.dispose(_current.system_engine)
     _current = None
 
 

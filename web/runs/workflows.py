@@ -29,8 +29,9 @@ from pydantic_ai.messages import ModelResponse, TextPart
 from sqlalchemy import update
 from sqlmodel import col
 
+from web.errors import DATABASE_DOWN
 from web.models import Conversation, Usage, User, utcnow
-from web.runs import approvals, history, questions, streams, waiting
+from web.runs import approvals, faults, history, questions, streams, waiting
 from web.runs.answer_stream import AnswerStream, friendly_error, unexpected_failure
 from web.runs.durable import CURRENT_EVENTS, CURRENT_HISTORY, HistoryTarget
 from web.runs.engine import current
@@ -246,26 +247,39 @@ async def chat_turn(turn: Turn) -> Outcome:
     engine = current()
     workflow_id = DBOS.workflow_id
     assert workflow_id is not None
-    stored = await DBOS.run_step_async({"name": "history.load"}, load_history, turn.conversation_id)
-    base = len(stored)
-    key, results = streams.KEY, _results(turn.decisions)
-    shaped = AnswerStream.of(engine.state, turn, stored)  # one message id, usage, previews
-    while True:  # one answer, then one more after each decision on the writes it held
-        await DBOS.set_event_async(streams.CURRENT, key)
-        run = _ChatTurn(engine.state, turn, workflow_id, base)
-        try:
+    key = streams.KEY
+    publisher = streams.Publisher(workflow_id, key)
+    ended = False  # whether the answer being written has its END
+    try:
+        stored = await DBOS.run_step_async(
+            {"name": "history.load"}, load_history, turn.conversation_id
+        )
+        base = len(stored)
+        results = _results(turn.decisions)
+        shaped = AnswerStream.of(engine.state, turn, stored)  # one message id, usage, previews
+        while True:  # one answer, then one more after each decision on the writes it held
+            await DBOS.set_event_async(streams.CURRENT, key)
+            run = _ChatTurn(engine.state, turn, workflow_id, base)
             async for chunk in run.stream(stored, results):
                 for out in await shaped.shape(chunk, run.outcome):
-                    await streams.publish(workflow_id, out.encode(SDK_VERSION), key)
-        finally:
-            await streams.publish(workflow_id, streams.END, key)
-        assert run.outcome is not None
-        if run.outcome.status not in waiting.WAITING:
-            return run.outcome
-        wake = await waiting.wait(turn.conversation_id, workflow_id)
-        if wake is None:  # expired, or voided by a newer message
-            return replace(run.outcome, status="expired")
-        stored, results, key = list(run.outcome.messages), _resumed(wake), wake.stream
+                    await publisher.send(out.encode(SDK_VERSION))
+            ended = True
+            await publisher.close()
+            assert run.outcome is not None
+            if run.outcome.status not in waiting.WAITING:
+                return run.outcome
+            wake = await waiting.wait(turn.conversation_id, workflow_id)
+            if wake is None:  # expired, or voided by a newer message
+                return replace(run.outcome, status="expired")
+            stored, results, key = list(run.outcome.messages), _resumed(wake), wake.stream
+            publisher, ended = streams.Publisher(workflow_id, key), False
+    except DATABASE_DOWN as exc:  # the answer cannot be stored: end it clearly, then fail
+        ended = True
+        faults.abandon(workflow_id, turn.conversation_id, exc)
+        raise
+    finally:
+        if not ended:
+            await publisher.close()
 
 
 class _ChatTurn:
