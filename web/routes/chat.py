@@ -38,6 +38,7 @@ from web.auth.users import CurrentUser
 from web.db import SessionDep
 from web.models import PendingApproval
 from web.runs import (
+    answers,
     approvals,
     branches,
     control,
@@ -185,8 +186,11 @@ async def chat(
                 await approvals.expire_conversation(session, conversation.id)  # voided by a message
             if regenerating:  # the old answer is dropped (web.runs.branches)
                 await branches.regenerate(session, conversation.id, body.message_id)
-            elif new_turn:  # an edited user message replaces it and what followed
-                await branches.cut_for_edit(session, conversation.id, body.message_id)
+            elif new_turn:  # an edited user message replaces it and what followed: named by
+                # ``messageId``, or sent with the id of a stored message (the AI SDK's
+                # ``sendMessage({text, messageId})`` sends the edited message under its old id)
+                edited = body.message_id or run_input.messages[-1].id
+                await branches.cut_for_edit(session, conversation.id, edited)
             await history.append(session, conversation.id, new_turn)
 
     if waiting_run is not None:
@@ -268,7 +272,10 @@ def _new_user_turn(adapter: VercelAIAdapter[Any, Any]) -> list[ModelMessage]:
     if not messages or messages[-1].role != "user":
         return []
     loaded = type(adapter).load_messages([messages[-1]])
-    return adapter.sanitize_messages(loaded)
+    turn = adapter.sanitize_messages(loaded)
+    ui_id = messages[-1].id
+    # remember the client's id for the message, so an edit that names it finds it
+    return [answers.with_ui_id(m, ui_id) if answers.is_prompt(m) and ui_id else m for m in turn]
 
 
 def _decisions(adapter: VercelAIAdapter[Any, Any]) -> dict[str, bool]:

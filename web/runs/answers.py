@@ -21,6 +21,9 @@ from typing import Any
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, UserPromptPart
 
 ANSWER_KEY = "fast_genai_answer"
+UI_ID_KEY = "fast_genai_ui_id"
+"""The id the client gave the user's message: it is restored with it, so an edit sent before a
+reload names the stored message (the framework drops its own copy of it from client input)."""
 """The ``ModelRequest.metadata`` key of a user's request that holds its answer's id."""
 
 
@@ -38,6 +41,17 @@ def is_prompt(message: ModelMessage) -> bool:
 def with_answer_id(request: ModelMessage, answer_id: str) -> ModelMessage:
     """``request`` with ``answer_id`` as its answer's id (whatever a client put there)."""
     return replace(request, metadata={**(request.metadata or {}), ANSWER_KEY: answer_id})
+
+
+def with_ui_id(request: ModelMessage, ui_id: str) -> ModelMessage:
+    """``request`` (a user's prompt) remembering the client's id for it."""
+    return replace(request, metadata={**(request.metadata or {}), UI_ID_KEY: ui_id})
+
+
+def ui_id_of(prompt: ModelMessage) -> str | None:
+    """The client's id for a user's prompt, when it was sent with one."""
+    stored = (prompt.metadata or {}).get(UI_ID_KEY)
+    return stored if isinstance(stored, str) and stored else None
 
 
 def answer_id_of(prompt: ModelMessage) -> str:
@@ -94,8 +108,8 @@ def metadata(answer: Sequence[ModelMessage], model: str | None = None) -> dict[s
 
 
 def without_answer_key(ui_metadata: Any) -> Any:
-    """A user UI message's metadata without the answer id (it is the server's bookkeeping)."""
-    if isinstance(ui_metadata, dict) and ANSWER_KEY in ui_metadata:
-        rest = {k: v for k, v in ui_metadata.items() if k != ANSWER_KEY}
+    """A user UI message's metadata without the answer and client ids (the server's bookkeeping)."""
+    if isinstance(ui_metadata, dict) and (ANSWER_KEY in ui_metadata or UI_ID_KEY in ui_metadata):
+        rest = {k: v for k, v in ui_metadata.items() if k not in (ANSWER_KEY, UI_ID_KEY)}
         return rest or None
     return ui_metadata

@@ -35,10 +35,11 @@ class _Prompt:
 
 
 def user_message_id(prompt: ModelMessage) -> str:
-    """The UI id a user's request is restored with (``web.runs.restore`` dumps it alone)."""
+    """The UI id a user's request is restored with (``web.runs.restore`` dumps it alone): the
+    client's own id for it, or the framework's id from its content."""
     from pydantic_ai.ui.vercel_ai import VercelAIAdapter
 
-    return VercelAIAdapter.dump_messages([prompt], sdk_version=6)[-1].id
+    return answers.ui_id_of(prompt) or VercelAIAdapter.dump_messages([prompt], sdk_version=6)[-1].id
 
 
 async def _prompts(session: AsyncSession, conversation_id: uuid.UUID) -> list[_Prompt]:

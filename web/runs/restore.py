@@ -45,7 +45,11 @@ async def ui_messages(
     out: list[dict[str, Any]] = []
     for prompt, answer in _groups(messages):
         if prompt is not None:
-            out.extend(_dump([prompt], user_turn=True))
+            dumped = _dump([prompt], user_turn=True)
+            ui_id = answers.ui_id_of(prompt)
+            if ui_id is not None and dumped:
+                dumped[-1]["id"] = ui_id  # the id the client knows it by
+            out.extend(dumped)
         if not answer:
             continue
         parts: list[dict[str, Any]] = []
