@@ -111,6 +111,8 @@ def test_create_file_needs_approval(workspace: Path) -> None:
         "created": True,
         "dry_run": False,
         "preview": None,
+        "diff": None,  # a dry run of an overwrite shows one
+        "diff_truncated": False,
     }
     assert (workspace / "new.txt").read_text() == "hello"
 
