@@ -36,3 +36,40 @@ def test_source_is_refused_once_the_walk_left_the_directory(workspace: Path) -> 
     assert [w.relative for w in walked] == ["m.py"]
     with pytest.raises(OSError, match="left this file's directory"):
         walked[0].source()  # its directory descriptor is closed: no stat through a reused fd
+
+
+@pytest.mark.anyio
+async def test_a_directory_swapped_before_list_files_reads_it_is_not_listed(
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """list_files reads each directory through a descriptor opened beneath the root: a
+    directory swapped for a symlink to an outside folder after it was queued, right before it
+    is read, is skipped (by path, the outside folder's names were listed)."""
+    from tools import beneath
+    from tools.context import ToolContext
+    from tools.files import list_files as listing
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "outside_name.txt").write_text("secret\n")
+    (workspace / "a").mkdir()
+    (workspace / "a" / "x.txt").write_text("x\n")
+    (workspace / "b").mkdir()
+    (workspace / "b" / "y.txt").write_text("y\n")
+    real_open = beneath.open_beneath
+    swapped: list[str] = []
+
+    def swap_then_open(dir_fd: int, relative: str, flags: int = beneath.READ_FLAGS) -> int:
+        if relative == "b" and not swapped:  # the race, at its worst moment
+            os.rename(workspace / "b", tmp_path / "b_moved")
+            os.symlink(outside, workspace / "b")
+            swapped.append(relative)
+        return real_open(dir_fd, relative, flags)
+
+    monkeypatch.setattr(listing.beneath, "open_beneath", swap_then_open)
+    result = await listing.list_files(ToolContext.local(str(workspace)), path=".")
+    paths = [entry.path for entry in result.entries]
+    assert swapped == ["b"]
+    assert "a/x.txt" in paths
+    assert not any("outside_name" in path for path in paths)
+    assert "b/y.txt" not in paths  # b was a symlink by the time it was read

@@ -15,6 +15,7 @@ import anyio.to_thread
 from pathspec import GitIgnoreSpec
 from pydantic import BaseModel, Field
 
+from tools import beneath
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, ToolError
 from tools.files.gitignore import IgnoreRules
@@ -213,51 +214,58 @@ class _Walk:
             cap = min(cap, self.budget.left // MIN_ENTRY_BYTES + 1)
         base = 0 if root_rel == "." else root_rel.count("/") + 1
         if cap <= BFS_CAP:
-            return self._breadth_first(start, root_rel, rules)
+            return self._breadth_first(root_rel, rules)
         return self._entries(self._whole(scan, query, base), cap, root_rel)
 
-    def _breadth_first(
-        self, start: Path, root_rel: str, rules: IgnoreRules
-    ) -> tuple[list[FileEntry], bool]:
+    def _breadth_first(self, root_rel: str, rules: IgnoreRules) -> tuple[list[FileEntry], bool]:
         """A bounded listing: a breadth-first walk in Python that stops when the answer is full
         (it reads the top levels of a huge tree, where ripgrep would walk all of it)."""
         entries: list[FileEntry] = []
         prefix = "" if root_rel == "." else root_rel + "/"
-        # (directory, its relative path, depth of its children, rules, whether its own
-        # ignore files are in the rules yet: they are read once its names are known)
-        queue: deque[tuple[str, str, int, IgnoreRules, bool]] = deque(
-            [(str(start), root_rel, 1, rules, True)]
-        )
+        # (a directory's relative path, depth of its children, rules, whether its own ignore
+        # files are in the rules yet: they are read once its names are known)
+        queue: deque[tuple[str, int, IgnoreRules, bool]] = deque([(root_rel, 1, rules, True)])
         while queue:
-            directory, dir_rel, depth, rules, loaded = queue.popleft()
+            dir_rel, depth, rules, loaded = queue.popleft()
+            # Entries are read through a descriptor opened beneath the root, no symlink followed
+            # on the way: a directory swapped for a symlink since it was queued is skipped, and
+            # the names of whatever it points to are never listed.
             try:
-                with os.scandir(directory) as it:
-                    children = sorted(it, key=lambda e: e.name)
-            except OSError:
-                continue  # unreadable directory: skipped, as ripgrep does
-            if not loaded:
-                rules = rules.descend(directory, dir_rel, {child.name for child in children})
-            dir_prefix = "" if dir_rel == "." else dir_rel + "/"
-            for child in children:
-                name = child.name
-                if name == ".git" or (name.startswith(".") and not self.include_hidden):
-                    continue
-                relative = dir_prefix + name
-                entry, is_dir = self._child_entry(child, relative, rules)
-                if entry is None:
-                    continue
-                if is_dir and (self.max_depth is None or depth < self.max_depth):
-                    queue.append((child.path, relative, depth + 1, rules, False))
-                if self.matcher is not None and (
-                    entry.kind == "dir"
-                    or not self.matcher.accepts(relative, relative[len(prefix) :])
-                ):
-                    continue
-                if len(entries) >= self.limit:
-                    return entries, True
-                if self.budget is not None and not self.budget.take(_entry_bytes(entry)):
-                    return entries, True
-                entries.append(entry)
+                fd = beneath.open_beneath(self.workspace.fd, dir_rel, beneath.DIR_FLAGS)
+            except (ToolError, OSError):
+                continue  # gone, swapped or unreadable: skipped, as ripgrep does
+            try:
+                try:
+                    with os.scandir(fd) as it:
+                        children = sorted(it, key=lambda e: e.name)
+                except OSError:
+                    continue  # unreadable directory: skipped, as ripgrep does
+                if not loaded:
+                    directory = str(self.workspace.root / dir_rel)
+                    rules = rules.descend(directory, dir_rel, {child.name for child in children})
+                dir_prefix = "" if dir_rel == "." else dir_rel + "/"
+                for child in children:
+                    name = child.name
+                    if name == ".git" or (name.startswith(".") and not self.include_hidden):
+                        continue
+                    relative = dir_prefix + name
+                    entry, is_dir = self._child_entry(child, relative, rules)
+                    if entry is None:
+                        continue
+                    if is_dir and (self.max_depth is None or depth < self.max_depth):
+                        queue.append((relative, depth + 1, rules, False))
+                    if self.matcher is not None and (
+                        entry.kind == "dir"
+                        or not self.matcher.accepts(relative, relative[len(prefix) :])
+                    ):
+                        continue
+                    if len(entries) >= self.limit:
+                        return entries, True
+                    if self.budget is not None and not self.budget.take(_entry_bytes(entry)):
+                        return entries, True
+                    entries.append(entry)
+            finally:
+                os.close(fd)
         return entries, False
 
     def _whole(self, scan: DirScan, query: RgQuery, base: int) -> list[tuple[int, str, str]]:
@@ -346,7 +354,7 @@ class _Walk:
             if child.is_symlink():
                 if rules.is_ignored(relative, is_dir=False):
                     return None, False
-                return self._symlink_entry(Path(child.path), relative), False
+                return self._symlink_entry(self.workspace.root / relative, relative), False
             is_dir = child.is_dir(follow_symlinks=False)
             if rules.is_ignored(relative, is_dir=is_dir):
                 return None, False
