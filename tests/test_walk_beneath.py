@@ -39,12 +39,14 @@ def test_source_is_refused_once_the_walk_left_the_directory(workspace: Path) -> 
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("walk", ["breadth-first", "ripgrep"])
 async def test_a_directory_swapped_before_list_files_reads_it_is_not_listed(
-    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, walk: str
 ) -> None:
-    """list_files reads each directory through a descriptor opened beneath the root: a
-    directory swapped for a symlink to an outside folder after it was queued, right before it
-    is read, is skipped (by path, the outside folder's names were listed)."""
+    """list_files reads each directory through a descriptor opened beneath the root (both the
+    bounded breadth-first walk and the directory scan beside ``rg --files``): a directory
+    swapped for a symlink to an outside folder after it was queued, right before it is read, is
+    skipped (by path, the outside folder's names were listed)."""
     from tools import beneath
     from tools.context import ToolContext
     from tools.files import list_files as listing
@@ -66,7 +68,9 @@ async def test_a_directory_swapped_before_list_files_reads_it_is_not_listed(
             swapped.append(relative)
         return real_open(dir_fd, relative, flags)
 
-    monkeypatch.setattr(listing.beneath, "open_beneath", swap_then_open)
+    monkeypatch.setattr(beneath, "open_beneath", swap_then_open)
+    if walk == "ripgrep":
+        monkeypatch.setattr(listing, "BFS_CAP", 0)
     result = await listing.list_files(ToolContext.local(str(workspace)), path=".")
     paths = [entry.path for entry in result.entries]
     assert swapped == ["b"]

@@ -207,7 +207,9 @@ class _Walk:
             entry = self._file_entry(start, root_rel, start.name)
             return ([entry] if entry is not None else []), False
         rules, ancestors = self._start_rules(start, root_rel)
-        scan = DirScan(str(start), root_rel, rules, self.include_hidden, self.max_depth)
+        scan = DirScan(
+            str(start), root_rel, rules, self.include_hidden, self.max_depth, self.workspace.fd
+        )
         query = RgQuery(self.workspace, root_rel, self.include_hidden, self.globs, ancestors)
         cap = self.limit
         if self.budget is not None:

@@ -49,13 +49,17 @@ class Found:
 
 @dataclass
 class DirScan:
-    """Breadth-first over the directories under ``start``, one level per :meth:`next_level`."""
+    """Breadth-first over the directories under ``start``, one level per :meth:`next_level`.
+
+    Each directory is read through a descriptor opened beneath the workspace root (``root_fd``)
+    without following a symlink: one swapped for a symlink since it was found is skipped."""
 
     start: str
     start_rel: str
     rules: IgnoreRules
     include_hidden: bool
     max_depth: int | None
+    root_fd: int
     found: list[Found] = field(default_factory=list)
     raw: int = 0
     """Entries seen so far (regular files not yet filtered: an upper bound of what is listed)."""
@@ -75,35 +79,53 @@ class DirScan:
         """Read the directories of the deepest known level: the next level becomes known."""
         depth = self.depth + 1
         frontier: list[tuple[str, str, IgnoreRules]] = []
-        hidden = self.include_hidden
         for directory, dir_rel, rules in self._frontier:
             try:
-                with os.scandir(directory) as it:
-                    children = list(it)
-            except OSError:
-                continue  # unreadable directory: skipped, as ripgrep does
-            if depth > 1:
-                rules = rules.descend(directory, dir_rel, [c.name for c in children])
-            prefix = "" if dir_rel == "." else dir_rel + "/"
-            for child in children:
-                name = child.name
-                if name == ".git" or (not hidden and name.startswith(".")):
-                    continue
-                self.raw += 1
-                try:
-                    if child.is_dir(follow_symlinks=False):
-                        relative = prefix + name
-                        if not rules.is_ignored(relative, is_dir=True):
-                            self.found.append(Found(depth, relative, "dir"))
-                            frontier.append((child.path, relative, rules))
-                    elif child.is_symlink():
-                        relative = prefix + name
-                        if not rules.is_ignored(relative, is_dir=False):
-                            self.found.append(Found(depth, relative, "symlink"))
-                except OSError:
-                    continue
+                fd = beneath.open_beneath(self.root_fd, dir_rel, beneath.DIR_FLAGS)
+            except (ToolError, OSError):
+                continue  # gone, swapped for a symlink or unreadable: skipped
+            try:
+                self._read(fd, directory, dir_rel, rules, depth, frontier)
+            finally:
+                os.close(fd)
         self.depth = depth
         self._frontier = frontier
+
+    def _read(
+        self,
+        fd: int,
+        directory: str,
+        dir_rel: str,
+        rules: IgnoreRules,
+        depth: int,
+        frontier: list[tuple[str, str, IgnoreRules]],
+    ) -> None:
+        hidden = self.include_hidden
+        try:
+            with os.scandir(fd) as it:
+                children = list(it)
+        except OSError:
+            return  # unreadable directory: skipped, as ripgrep does
+        if depth > 1:
+            rules = rules.descend(directory, dir_rel, [c.name for c in children])
+        prefix = "" if dir_rel == "." else dir_rel + "/"
+        for child in children:
+            name = child.name
+            if name == ".git" or (not hidden and name.startswith(".")):
+                continue
+            self.raw += 1
+            try:
+                if child.is_dir(follow_symlinks=False):
+                    relative = prefix + name
+                    if not rules.is_ignored(relative, is_dir=True):
+                        self.found.append(Found(depth, relative, "dir"))
+                        frontier.append((f"{directory}/{name}", relative, rules))
+                elif child.is_symlink():
+                    relative = prefix + name
+                    if not rules.is_ignored(relative, is_dir=False):
+                        self.found.append(Found(depth, relative, "symlink"))
+            except OSError:
+                continue
 
 
 @dataclass(frozen=True)
