@@ -29,6 +29,7 @@ from tools.code.summarize import summarize
 from tools.context import ToolContext
 from tools.errors import ToolError
 from tools.files.create_file import create_file
+from tools.files.list_files import list_files
 from tools.files.read_file import read_file
 from tools.files.search_code import search_code
 from tools.settings import ToolSettings
@@ -80,6 +81,7 @@ def race(
     outside.mkdir()
     (outside / "target.txt").write_text(f"needle {MARK}\n")
     (outside / "target.py").write_text(f'def {MARK}():\n    """{MARK} doc."""\n')
+    (outside / f"{MARK}_name.txt").write_text("a name only outside\n")  # for listings
     ws = tmp_path / "ws"
     (ws / "d").mkdir(parents=True)
     (ws / "d" / "target.txt").write_text("needle inside\n")
@@ -156,8 +158,16 @@ async def test_reads_never_leave_the_workspace_under_a_swap_race(
     async def summary(_: int) -> str:
         return (await summarize(ctx, "d/target.py")).model_dump_json()
 
+    async def listing(_: int) -> str:
+        return (await list_files(ctx, "d")).model_dump_json()
+
+    async def root_listing(_: int) -> str:
+        return (await list_files(ctx, ".")).model_dump_json()
+
     tools = {
         "read_file": read,
+        "list_files d": listing,
+        "list_files .": root_listing,
         "resources/read": resource,
         "search_code": search,
         "code_outline file": outline,

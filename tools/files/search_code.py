@@ -26,6 +26,7 @@ import anyio
 from pydantic import BaseModel, BeforeValidator, Field
 from pydantic_core import from_json
 
+from tools import beneath
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, ToolError
 from tools.files.ripgrep import FILTER_FLAGS, rg_binary
@@ -324,7 +325,7 @@ async def _run(
             stderr_task.cancel()
     message = stderr.decode("utf-8", "replace").strip()
     if collector.done or returncode in (0, 1) or (returncode == 2 and collector.saw_summary):
-        return _warnings(message)
+        return _warnings(message, ctx)
     if returncode == 2:
         raise InvalidArgument(f"ripgrep refused the search: {_clean(message)}")
     raise ToolError(f"ripgrep failed (exit status {returncode}): {_clean(message)}")
@@ -400,12 +401,33 @@ def _clean(message: str) -> str:
     return "\n".join(line for line in lines if line) or "no message"
 
 
-def _warnings(message: str) -> list[str]:
+def _warnings(message: str, ctx: ToolContext) -> list[str]:
     lines = [line for line in _clean(message).splitlines() if line != "no message"]
     lines = [line for line in lines if not line.startswith("Running with --debug")]
+    # rg walks by name: a line naming a path that is not (now) beneath the root may name what
+    # it saw through a directory swapped for a symlink. Such names are not shown, only counted.
+    shown = [line for line in lines if _names_a_path_inside(line, ctx)]
+    if len(shown) < len(lines):
+        lines = [
+            *shown,
+            f"{len(lines) - len(shown)} files could not be read: they changed or were swapped "
+            "during the search",
+        ]
     if len(lines) > MAX_WARNINGS:
         lines = [*lines[:MAX_WARNINGS], f"… and {len(lines) - MAX_WARNINGS} more"]
     return lines
+
+
+def _names_a_path_inside(line: str, ctx: ToolContext) -> bool:
+    """Whether an rg message names no path, or one that is beneath the workspace root."""
+    path, sep, _ = line.partition(": ")
+    if not sep or (not path.startswith(("./", "/")) and "/" not in path):
+        return True  # not "<path>: <error>"
+    relative = path.removeprefix("./")
+    try:
+        return beneath.lstat_beneath(ctx.workspace.fd, relative) is not None
+    except (ToolError, OSError):
+        return False
 
 
 def _text(value: dict[str, str]) -> tuple[str, bytes | None]:
