@@ -33,7 +33,7 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, workspace: Path, log: Path) -> None:
+    def __init__(self, workspace: Path, log: Path, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -42,7 +42,7 @@ class Server:
             [FAST_GENAI, "serve", "--port", str(self.port), "--workspace", str(workspace)],
             stdout=self._out,
             stderr=subprocess.STDOUT,
-            env=os.environ.copy(),
+            env={**os.environ, **(env or {})},
         )
 
     def wait_ready(self, timeout: float = 180) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from tests.fakes.gemini import FakeGemini, Reply, gemini  # noqa: F401 - the fixture
 from tests.web.conftest import sse_chunks, user_message
-from tests.web.test_db_faults_processes import Cluster, Serve, _login
+from tests.web.test_db_faults_processes import Cluster, _login, serve
 
 pytestmark = pytest.mark.slow
 
@@ -69,7 +69,7 @@ def test_200_concurrent_streamed_chats(
     env = {"GEMINI_API_KEY": "test-key", "FAST_GENAI_RATE_LIMIT": ""}
     if database:
         env["DATABASE_URL"] = database
-    server = Serve(workspace, tmp_path / "serve.log", env)
+    server = serve(workspace, tmp_path / "serve.log", env)
     try:
         with httpx.Client(base_url=server.url, timeout=60) as client:
             headers = _login(client)

@@ -10,7 +10,6 @@ CI runs these as root with the PostgreSQL server binaries installed (``/usr/lib/
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -27,6 +26,7 @@ import pytest
 
 from tests.fakes.gemini import FakeGemini, Reply, gemini  # noqa: F401 - the fixture
 from tests.web.conftest import sse_chunks, user_message
+from tests.web.serve_processes import Server
 
 pytestmark = pytest.mark.slow
 
@@ -47,39 +47,11 @@ def _port() -> int:
     raise RuntimeError("no free port in this suite's range")
 
 
-class Serve:
-    """``fast-genai serve`` on a port of this suite's range, with the given environment."""
-
-    def __init__(self, workspace: Path, log: Path, env: dict[str, str]) -> None:
-        self.port = _port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = log
-        self._out = log.open("w")
-        self.process = subprocess.Popen(
-            [FAST_GENAI, "serve", "--port", str(self.port), "--workspace", str(workspace)],
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, **env},
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        pytest.fail(f"serve did not become ready: {self.log.read_text()}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self._out.close()
+def serve(workspace: Path, log: Path, env: dict[str, str]) -> Server:
+    """``fast-genai serve`` with the given environment, ready."""
+    server = Server(workspace, log, env)
+    server.wait_ready(60)
+    return server
 
 
 def _login(client: httpx.Client) -> dict[str, str]:
@@ -187,7 +159,7 @@ def test_postgresql_stopped_and_started_under_a_running_server(
     tmp_path: Path,
 ) -> None:
     env = {"DATABASE_URL": cluster.url, "GEMINI_API_KEY": "test-key"}
-    server = Serve(workspace, tmp_path / "serve.log", env)
+    server = serve(workspace, tmp_path / "serve.log", env)
     try:
         with httpx.Client(base_url=server.url, timeout=30) as client:
             headers = _login(client)
@@ -264,7 +236,7 @@ def test_sqlite_on_a_full_file_system(
 ) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     env = {"XDG_DATA_HOME": str(small_disk), "GEMINI_API_KEY": "test-key"}
-    server = Serve(workspace, tmp_path / "serve.log", env)
+    server = serve(workspace, tmp_path / "serve.log", env)
     assert (small_disk / "fast-genai" / "fast-genai.db").exists()
     assert (small_disk / "fast-genai" / "fast-genai.dbos.sqlite").exists()
     try:
