@@ -63,3 +63,14 @@ def test_one_tool_call_imports_only_that_tool(tmp_path: Path) -> None:
     others = {"tools.code.code_outline", "tools.files.search_code", "tools.files.list_files"}
     assert not others & loaded
     assert not {m for m in loaded if m.split(".")[0] in ("rich", "tree_sitter")}
+
+
+def test_trivial_tool_call_imports_no_heavy_library(tmp_path: Path) -> None:
+    """A trivial ``tools call`` loads none of the agent, MCP, web, storage or pool libraries."""
+    loaded = _modules_after(
+        "tools", "call", "parse_link", "text=none", "--workspace", str(tmp_path), "--json"
+    )
+    heavy = {m for m in loaded if m.split(".")[0] in HEAVY or m in HEAVY}
+    heavy -= {"pydantic_settings"} | {m for m in heavy if m.startswith("pydantic_settings.")}
+    assert not heavy, sorted(heavy)[:8]
+    assert not {m for m in loaded if m.split(".")[0] in ("multiprocessing", "pathspec")}

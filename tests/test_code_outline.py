@@ -608,13 +608,13 @@ def test_no_process_pool_falls_back_to_in_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Where processes cannot be started (OSError), a large batch is parsed in-process."""
-    import tools.code.outline_batch as batch_module
 
     class NoProcesses:
         def __init__(self, *args: object, **kwargs: object) -> None:
             raise OSError("process creation is not allowed here")
 
-    monkeypatch.setattr(batch_module, "ProcessPoolExecutor", NoProcesses)
+    # the pool class is looked up when the first pool starts (not imported at start-up)
+    monkeypatch.setattr("concurrent.futures.ProcessPoolExecutor", NoProcesses)
     root = tmp_path / "many"
     root.mkdir()
     body = "def f():\n    pass\n" * 5000

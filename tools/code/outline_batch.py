@@ -11,14 +11,13 @@ are stopped instead of finishing the batch.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from tools.code.languages import grammar_version
 from tools.code.outline_cache import FileKey, OutlineCache
@@ -29,6 +28,10 @@ from tools.code.outline_extract import (
     outline_jobs,
 )
 from tools.code.outline_model import FileOutline
+
+if TYPE_CHECKING:  # multiprocessing and concurrent.futures load with the first pool, not at start
+    import multiprocessing.context
+    from concurrent.futures import ProcessPoolExecutor
 
 Progress = Callable[[int, int], None]
 """``progress(done, total)`` over the files that had to be parsed."""
@@ -88,6 +91,8 @@ class ParsePool:
 
     def executor(self, workers: int) -> ProcessPoolExecutor:
         if self._pool is None:
+            from concurrent.futures import ProcessPoolExecutor
+
             self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
         return self._pool
 
@@ -222,6 +227,8 @@ def _parse_in_pool(
     max_bytes: int,
     checkpoint: Checkpoint | None,
 ) -> None:
+    from concurrent.futures import as_completed
+
     total = sum(len(chunk) for chunk in chunks)
     futures = {
         executor.submit(
@@ -274,6 +281,8 @@ def _chunks(files: Sequence[SourceFile], misses: list[int]) -> list[list[int]]:
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     method = "forkserver" if "forkserver" in methods else "spawn"
     context = multiprocessing.get_context(method)

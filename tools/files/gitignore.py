@@ -17,11 +17,13 @@ import stat
 from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
-
-from pathspec import GitIgnoreSpec
+from typing import TYPE_CHECKING
 
 from tools.beneath import read_real_path
 from tools.errors import ToolError
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 IGNORE_FILES: tuple[str, ...] = (".gitignore", ".ignore")
 """Per-directory ignore files, lowest precedence first."""
@@ -150,5 +152,7 @@ def _read_ignore_file(path: Path) -> GitIgnoreSpec | None:
     lines = _read_ignore_lines(path)
     if lines is None:
         return None
+    from pathspec import GitIgnoreSpec  # loaded with the first ignore file, not at start
+
     spec = GitIgnoreSpec.from_lines(lines)
     return spec if len(spec) else None

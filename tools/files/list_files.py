@@ -9,10 +9,9 @@ import threading
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import anyio.to_thread
-from pathspec import GitIgnoreSpec
 from pydantic import BaseModel, Field
 
 from tools import beneath
@@ -22,6 +21,9 @@ from tools.files.gitignore import IgnoreRules
 from tools.files.list_walk import BeneathStat, DirScan, RgQuery, rg_files
 from tools.result_budget import ResultBudget, string_bytes
 from tools.workspace import Workspace, is_secret_path, shown_name
+
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 EntryKind = Literal["file", "dir", "symlink"]
 
@@ -174,6 +176,8 @@ class _GlobFilter:
         pattern = text[1:] if negated else text
         if not pattern:
             raise InvalidArgument(f"glob {glob!r} has no pattern")
+        from pathspec import GitIgnoreSpec  # loaded with the first glob, not at start
+
         return cls(GitIgnoreSpec.from_lines([pattern]), negated, pattern)
 
     def accepts(self, relative: str, below_start: str) -> bool:
