@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from functools import cache
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 import mcp_types as types
@@ -28,6 +29,7 @@ from agent.summary_model import LazySummaryModel
 from mcp_server import adapter, logs, options, prompts, questions, resources
 from mcp_server.auth import PRINCIPAL_SCOPE_KEY, Principal
 from mcp_server.cancellation import CallState, run_call
+from mcp_server.listing_cache import cached_listing
 from mcp_server.options import ToolFilter
 from tools.context import ToolContext
 from tools.errors import ToolError
@@ -68,14 +70,19 @@ def build_server(
     specs: Iterable[ToolSpec] | None = None,
     summary_model: LazySummaryModel | None = None,
     log_gate: logs.LogGate | None = None,
+    listing_cache: Path | None = None,
 ) -> Server[Any]:
     """An MCP server for the registry's tools (or ``specs``), as ``tool_filter`` allows.
 
     Tools that use a model (``credential="model"``) get ``summary_model``'s when the context has
     none; it is built on their first call. ``log_gate`` keeps the level ``logging/setLevel``
     chose: give one per connection (stdio); without it (stateless HTTP, one server for every
-    request) each request starts at the default level.
+    request) each request starts at the default level. ``listing_cache`` is a file where the
+    registry's tool listing is kept between processes (``mcp_server.listing_cache``); it is
+    used only for the registry's own tools, not for ``specs``.
     """
+    if specs is not None:
+        listing_cache = None
     if specs is None:
         from tools.registry import TOOLS
 
@@ -110,9 +117,16 @@ def build_server(
             narrowed = dataclasses.replace(narrowed or ToolFilter(), read_only=True)
         return narrowed
 
+    def describe_all() -> list[types.Tool]:
+        return [adapter.describe(spec) for spec in all_specs]
+
     @cache
     def listing() -> list[types.Tool]:
-        return [adapter.describe(spec) for spec in enabled.values()]
+        if listing_cache is None:
+            return [adapter.describe(spec) for spec in enabled.values()]
+        names = [spec.name for spec in all_specs]
+        every = cached_listing(listing_cache, names, describe_all)
+        return [tool for tool in every if tool.name in enabled]
 
     def input_schema(name: str) -> dict[str, Any] | None:
         return next((tool.input_schema for tool in listing() if tool.name == name), None)

@@ -14,6 +14,9 @@ from mcp_server.options import ToolFilter
 from tools.context import ToolContext
 from tools.spec import ToolSpec
 
+LISTING_FILE = "mcp-tool-listing.json"
+"""The registry's MCP tool listing, kept in the cache folder between processes."""
+
 
 async def serve(
     ctx: ToolContext, tool_filter: ToolFilter, specs: Iterable[ToolSpec] | None = None
@@ -35,6 +38,7 @@ async def serve(
             specs=specs,
             summary_model=summary_model,
             log_gate=LogGate(),  # one client per process: its logging/setLevel lasts
+            listing_cache=ctx.settings.cache_dir / LISTING_FILE,
         )
         streams: dict[str, Any] = {}
         if pipes_usable():
