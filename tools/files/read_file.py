@@ -115,6 +115,11 @@ class _Request:
                 raise self._binary()
             handle.seek(0)
             small = info.st_size <= self.max_bytes
+            if small and not ranged and encoding.name == "utf-8":
+                whole = self._whole(handle.read(), encoding)
+                if whole is not None:
+                    return whole
+                handle.seek(0)
             if encoding.name != "utf-16":
                 skipped = _skip_lines(handle, self.start - 1)
                 lines = _numbered(handle.readline, self.line_cap, b"\n", first=skipped + 1)
@@ -133,6 +138,40 @@ class _Request:
     def line_cap(self) -> int:
         """The longest line returned whole; a tenth of the byte budget, so others fit too."""
         return max(self.max_bytes // 10, 1)
+
+    def _whole(self, data: bytes, encoding: Encoding) -> ReadFileResult | None:
+        """A small UTF-8 file read whole at once: the same answer as the line-by-line window,
+        or ``None`` when that one must decide (too many lines, a line over the cap, not UTF-8:
+        the notes, cuts and fallbacks are its job)."""
+        parts = data.split(b"\n")
+        if parts[-1] == b"":
+            parts.pop()
+        if len(parts) > self.max_lines or any(len(part) >= self.line_cap for part in parts):
+            return None
+        if b"\x00" in data:  # every line is in the answer: binary, as the window would say
+            raise self._binary()
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        width = len(str(max(len(lines), 1)))
+        return ReadFileResult(
+            path=shown_name(self.path),
+            encoding=encoding.name,
+            total_lines=len(lines),
+            start_line=1,
+            end_line=len(lines),
+            content="".join(
+                f"{number:>{width}}\t{line[:-1] if line.endswith(chr(13)) else line}\n"
+                for number, line in enumerate(lines, 1)
+            ),
+            truncated=False,
+            next_start_line=None,
+            notes=([encoding.note] if encoding.note else []) + self.notes,
+        )
 
     def _window(
         self, lines: Iterator[_Line], encoding: Encoding, *, small: bool, seen: int = 0
