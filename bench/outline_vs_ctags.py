@@ -88,7 +88,9 @@ def run_ours(
 ) -> tuple[int, int, list[tuple[str, str, str]]]:
     if clear_memo:
         MEMO.clear()
-    ctx = ToolContext.local(str(tree), settings=ToolSettings(cache_dir=cache))
+    # the result budget lifted: every file in one answer, as ctags -R writes every tag
+    settings = ToolSettings(cache_dir=cache, max_result_bytes=10**12)
+    ctx = ToolContext.local(str(tree), settings=settings)
     return asyncio.run(_outline(ctx))
 
 
