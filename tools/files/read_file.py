@@ -146,7 +146,7 @@ class _Request:
         parts = data.split(b"\n")
         if parts[-1] == b"":
             parts.pop()
-        if len(parts) > self.max_lines or any(len(part) >= self.line_cap for part in parts):
+        if len(parts) > self.max_lines or max(map(len, parts), default=0) >= self.line_cap:
             return None
         if b"\x00" in data:  # every line is in the answer: binary, as the window would say
             raise self._binary()
@@ -157,6 +157,8 @@ class _Request:
         lines = text.split("\n")
         if lines[-1] == "":
             lines.pop()
+        if "\r" in text:
+            lines = [line[:-1] if line.endswith("\r") else line for line in lines]
         width = len(str(max(len(lines), 1)))
         return ReadFileResult(
             path=shown_name(self.path),
@@ -164,10 +166,7 @@ class _Request:
             total_lines=len(lines),
             start_line=1,
             end_line=len(lines),
-            content="".join(
-                f"{number:>{width}}\t{line[:-1] if line.endswith(chr(13)) else line}\n"
-                for number, line in enumerate(lines, 1)
-            ),
+            content="".join(f"{number:>{width}}\t{line}\n" for number, line in enumerate(lines, 1)),
             truncated=False,
             next_start_line=None,
             notes=([encoding.note] if encoding.note else []) + self.notes,
