@@ -113,7 +113,8 @@ class ToolSettings(AppSettings):
     )
     cache_dir: Path = Field(
         default_factory=default_cache_dir,
-        description="Where caches live (code outlines); never inside the workspace.",
+        description="Where caches live (code outlines, the MCP tool listing); never inside "
+        "the workspace.",
     )
     write_dedupe_seconds: int = Field(
         default=600,
