@@ -1,7 +1,8 @@
 """The chat app's features at desktop width and at 390 px (a phone), in headless Chromium against
 ``fast-genai serve`` and the fake Gemini: layout with no horizontal scroll and every control
 reachable, the collapsible sidebar, light/dark, GFM tables and lists, highlighted code with a copy
-button, the keyboard, the empty state, and axe-core's accessibility rules."""
+button, search hits that open the file at their line, the keyboard, the empty state, and
+axe-core's accessibility rules."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS, Served
+from tests.browser.conftest import ARTIFACTS, TIMEOUT_MS, Served, shot
 from tests.browser.test_chat_page import ask, assistant, email, register
 from tests.conftest import require_program
 from tests.fakes.gemini import FakeGemini, Reply
@@ -88,6 +89,47 @@ def reachable(page: Page, selector: str) -> None:
     box = control.bounding_box()
     width = page.viewport_size["width"] if page.viewport_size else 0
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, (selector, box)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_search_hit_opens_the_file_at_its_line(
+    open_page: OpenPage, server: Served, gemini: FakeGemini, size: str
+) -> None:
+    """A search_code hit is a path:line link; it opens the file, read through the server in the
+    conversation's workspace, as numbered highlighted lines scrolled to the hit's line, marked."""
+    name = f"found_{size}.py"
+    body = "".join(f"value_{i} = {i}\n" for i in range(1, 300))
+    (server.workspaces["main"] / name).write_text(body + "def needle_here():\n    return 1\n")
+    page: Page = open_page(size)
+    register(page, server, email())
+    gemini.script(
+        Reply.calls(("search_code", {"query": "needle_here", "glob": [name]})),
+        Reply.text("It is defined once."),
+    )
+    ask(page, "Where is needle_here?")
+    expect(page.locator(assistant(page))).to_contain_text("It is defined once.")
+    page.locator(".tool-card[data-tool='search_code'] summary").click()
+    link = page.locator(".tool-card .hit-link")
+    expect(link).to_have_text(f"{name}:300")
+    link.click()
+
+    view = page.locator("dialog.file-view")
+    expect(view).to_be_visible()
+    expect(view.locator("h2")).to_have_text(f"{name}:300")
+    target = view.locator(".line.target")
+    expect(target).to_have_attribute("data-line", "300")
+    expect(target).to_contain_text("def needle_here():")
+    expect(target.locator(".hljs-keyword")).to_have_text("def")  # highlighted as Python
+    expect(target).to_be_in_viewport()  # scrolled to the line
+    expect(view.locator(".line[data-line='100']")).to_contain_text("value_100 = 100")
+    box = view.bounding_box()
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    no_horizontal_scroll(page)
+    shot(page, f"file-view-{size}", "open")
+
+    page.keyboard.press("Escape")
+    expect(view).to_be_hidden()
 
 
 @pytest.mark.slow

@@ -1,6 +1,7 @@
 import { fireEvent, render } from "@testing-library/svelte";
 import type { UIMessage } from "ai";
 import { describe, expect, it, vi } from "vitest";
+import { fileView } from "../lib/fileview.svelte";
 import { approvalInfo, type AnyToolPart } from "../lib/tools";
 import ToolCard from "./ToolCard.svelte";
 
@@ -24,6 +25,9 @@ describe("ToolCard", () => {
     const hits = { hits: [{ path: "src/a.py", line: 3, text: "import os" }] };
     const one = render(ToolCard, { part: part({ type: "tool-search_code", state: "output-available", output: hits }), ondecide: vi.fn() });
     expect(one.container.querySelector(".hits li")?.textContent).toBe("src/a.py:3 import os");
+    const link = one.getByRole("button", { name: "Open src/a.py at line 3" });
+    link.click();
+    expect(fileView.request).toEqual({ path: "src/a.py", line: 3 });
     const outline = {
       path: "a.py", files_total: 1,
       files: [{ path: "a.py", language: "python", supported: true, symbols: [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BlockSplitter, lexBlocks } from "./blocks";
+import { BlockSplitter, lexBlocks, SEGMENT_BLOCKS, segments } from "./blocks";
 
 const doc = "# Title\n\nA paragraph\nthat goes on.\n\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```py\nx = 1\n```\n";
 
@@ -28,5 +28,17 @@ describe("blocks", () => {
   it("does not split text with reference definitions", () => {
     const text = "See [x].\n\n[x]: https://example.org\n";
     expect(lexBlocks(text)).toEqual([text]);
+  });
+});
+
+describe("segments", () => {
+  it("groups blocks by position, so settled segments keep their source as the text grows", () => {
+    const blocks = Array.from({ length: SEGMENT_BLOCKS * 2 + 5 }, (_, i) => `block ${i}\n\n`);
+    const before = segments(blocks);
+    const after = segments([...blocks.slice(0, -1), "block changed\n\n", "one more\n\n"]);
+    expect(before).toHaveLength(3);
+    expect(before.join("")).toBe(blocks.join(""));
+    expect(after.slice(0, 2)).toEqual(before.slice(0, 2));
+    expect(after[2]).not.toBe(before[2]);
   });
 });

@@ -53,23 +53,53 @@ async function highlighter(language: string): Promise<HLJSApi> {
   return hljs;
 }
 
-/** Highlight the code blocks under `root` that are not highlighted yet (except under `skip`),
- * in slices of about 8 ms. */
-export async function highlightWithin(root: HTMLElement, skip: string | null = null): Promise<void> {
-  const blocks = root.querySelectorAll<HTMLElement>("pre code[class*='language-']:not(.hljs)");
-  let slice = performance.now();
+/** Highlight one code block (`<code class="language-…">`) once it is on screen or near it. */
+export async function highlightBlock(block: HTMLElement): Promise<void> {
+  const label = /language-(\S+)/.exec(block.className)?.[1] ?? "";
+  const language = languageOf(label);
+  if (!language) return;
+  const hljs = await highlighter(language);
+  if (!block.isConnected || block.classList.contains("hljs")) return;
+  hljs.highlightElement(block);
+}
+
+/** The HTML of `code` highlighted as `language` (a fence label or file extension), or null
+ * when the language is not one of the common ones. */
+export async function highlightCode(code: string, label: string): Promise<string | null> {
+  const language = languageOf(label);
+  if (!language) return null;
+  const hljs = await highlighter(language);
+  return hljs.highlight(code, { language, ignoreIllegals: true }).value;
+}
+
+/**
+ * Highlight the code blocks under `root` lazily: each is watched and highlighted when it comes
+ * within a screen of the viewport, so a long answer's hundreds of blocks cost nothing until
+ * read (without IntersectionObserver, as in jsdom, all at once). Blocks under `skip` (the
+ * segment still being written) are left for a later call.
+ */
+export function watchCode(root: HTMLElement, observer: IntersectionObserver | null, skip: string | null): void {
+  const blocks = root.querySelectorAll<HTMLElement>("pre code[class*='language-']:not([data-watched])");
   for (const block of blocks) {
     if (skip && block.closest(skip)) continue; // still being written
-    if (performance.now() - slice > 8) {
-      // many blocks (a long answer): let the page handle input and paint between slices
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      slice = performance.now();
-    }
-    const label = /language-(\S+)/.exec(block.className)?.[1] ?? "";
-    const language = languageOf(label);
-    if (!language) continue;
-    const hljs = await highlighter(language);
-    if (!block.isConnected || block.classList.contains("hljs")) continue;
-    hljs.highlightElement(block);
+    block.dataset.watched = "";
+    if (observer) observer.observe(block);
+    else void highlightBlock(block);
   }
+}
+
+/** An observer that highlights each watched block as it nears the viewport. */
+export function codeObserver(): IntersectionObserver | null {
+  if (typeof IntersectionObserver === "undefined") return null;
+  const observer = new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        observer.unobserve(entry.target);
+        void highlightBlock(entry.target as HTMLElement);
+      }
+    },
+    { rootMargin: "100% 0px" },
+  );
+  return observer;
 }
