@@ -20,13 +20,25 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from agent.deps import AgentDeps
-from tools.errors import InvalidArgument, MissingCredential, ToolError, Unsupported, UpstreamError
+from tools.errors import (
+    InvalidArgument,
+    MissingCredential,
+    ToolError,
+    Unsupported,
+    UpstreamError,
+    WriteInterrupted,
+)
 from tools.spec import ToolSpec
 
 if TYPE_CHECKING:
     from pydantic_ai import RunContext, Tool
 
-TERMINAL_ERRORS: tuple[type[ToolError], ...] = (MissingCredential, Unsupported, UpstreamError)
+TERMINAL_ERRORS: tuple[type[ToolError], ...] = (
+    MissingCredential,
+    Unsupported,
+    UpstreamError,
+    WriteInterrupted,
+)
 
 
 def tool_message(error: ToolError) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
+import anyio
 import pytest
 
 from tools.context import ToolContext
+from tools.errors import UpstreamError, WriteInterrupted
 from tools.integrations.write_log_sqlite import SqliteWriteLog, write_log_for
 from tools.integrations.write_once import WriteOutcome, write_key, write_once
 from tools.settings import ToolSettings
@@ -91,3 +94,56 @@ async def test_create_file_records_executed_writes_without_deduplicating(workspa
     with sqlite3.connect(log.path) as db:
         rows = db.execute("SELECT key FROM writes WHERE tool = 'create_file'").fetchall()
     assert rows == [(key,), (key,)]  # two executed writes, two records
+
+
+async def test_a_started_write_never_completed_is_not_sent_again(workspace: Path) -> None:
+    ctx = ToolContext.local(str(workspace), settings=ToolSettings(write_dedupe_seconds=60))
+    log = write_log_for(ctx)
+    sent = 0
+
+    async def perform() -> Made:
+        nonlocal sent
+        sent += 1
+        return Made(serial=sent)
+
+    # What a process killed mid-call leaves: the start, no result.
+    await log.begin("t", write_key("t", {"a": 1}, None), actor=None)
+    with pytest.raises(WriteInterrupted, match="interrupted before its result was recorded"):
+        await write_once(ctx, "t", {"a": 1}, perform, Made)
+    assert sent == 0
+    assert (await write_once(ctx, "t", {"a": 2}, perform, Made)).serial == 1  # other arguments
+
+
+async def test_a_write_the_service_refused_can_be_retried_at_once(workspace: Path) -> None:
+    ctx = ToolContext.local(str(workspace), settings=ToolSettings(write_dedupe_seconds=60))
+    attempts = 0
+
+    async def refused_once() -> Made:
+        nonlocal attempts
+        attempts += 1
+        if attempts == 1:
+            raise UpstreamError("rate limited", service="fake", upstream_status=429)
+        return Made(serial=attempts)
+
+    with pytest.raises(UpstreamError):
+        await write_once(ctx, "t", {"a": 1}, refused_once, Made)
+    assert (await write_once(ctx, "t", {"a": 1}, refused_once, Made)).serial == 2
+    again = await write_once(ctx, "t", {"a": 1}, refused_once, Made)
+    assert again.deduplicated and again.serial == 2 and attempts == 2
+
+
+def test_a_write_log_file_from_before_starts_were_recorded_is_upgraded(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "writes.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE writes (id INTEGER PRIMARY KEY AUTOINCREMENT, tool TEXT NOT NULL, "
+            "key TEXT NOT NULL, actor TEXT, result TEXT NOT NULL, created_at TEXT NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO writes (tool, key, result, created_at) VALUES ('t', 'k', '{}', ?)",
+            (datetime.now(UTC).isoformat(),),
+        )
+    found = anyio.run(lambda: SqliteWriteLog(path).find("t", "k", within_seconds=60))
+    assert found is not None and found.completed

@@ -56,23 +56,35 @@ class Credentials:
 
 
 class WriteRecord(BaseModel):
-    """One executed write: what was done, by whom, and where the result lives."""
+    """One write: what was done, by whom, and where the result lives; ``completed`` is False
+    for a write whose start was recorded but not its end (the process stopped mid-call)."""
 
     tool: str
     key: str
     actor: str | None
     result: dict[str, Any]
     created_at: datetime
+    completed: bool = True
 
 
 class WriteLog(Protocol):
-    """Where executed writes are recorded, so a retried call is not executed twice."""
+    """Where executed writes are recorded, so a retried call is not executed twice.
+
+    ``begin`` records a write's start (before anything is sent), ``complete`` its result,
+    ``abandon`` removes the start of a write the service refused; ``find`` returns the latest
+    record, a started one included. ``add`` records a finished write in one go."""
 
     async def find(self, tool: str, key: str, *, within_seconds: int) -> WriteRecord | None: ...
 
     async def add(
         self, tool: str, key: str, *, actor: str | None, result: dict[str, Any]
     ) -> None: ...
+
+    async def begin(self, tool: str, key: str, *, actor: str | None) -> int: ...
+
+    async def complete(self, attempt: int, result: dict[str, Any]) -> None: ...
+
+    async def abandon(self, attempt: int) -> None: ...
 
 
 async def _no_progress(done: float, total: float | None, message: str | None) -> None:

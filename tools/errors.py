@@ -56,6 +56,14 @@ class Conflict(ToolError):
     status = 409
 
 
+class WriteInterrupted(ToolError):
+    """An identical write started earlier and was interrupted before its result was recorded:
+    it may or may not have reached the service, so it is not sent again."""
+
+    code = "write_interrupted"
+    status = 409
+
+
 class TooLarge(ToolError):
     code = "too_large"
     status = 413

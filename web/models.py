@@ -16,6 +16,7 @@ from fastapi_users_db_sqlalchemy import SQLAlchemyBaseUserTableUUID
 from fastapi_users_db_sqlalchemy.generics import GUID
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase
 from sqlmodel import Field, SQLModel
@@ -144,7 +146,8 @@ class PendingApproval(SQLModel, table=True):
 
 
 class ExecutedWrite(SQLModel, table=True):
-    """One executed write (who, what, result), so a retried call is not executed twice."""
+    """One executed write (who, what, result), so a retried call is not executed twice; a row
+    with ``completed`` False is a write started and never finished (outcome unknown)."""
 
     __tablename__: ClassVar[str] = "executed_write"
     __table_args__ = (Index("ix_executed_write_tool_key", "tool", "key"),)
@@ -155,6 +158,9 @@ class ExecutedWrite(SQLModel, table=True):
     actor: str | None = Field(default=None, max_length=100)
     result: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = _when()
+    completed: bool = Field(
+        default=True, sa_column=Column(Boolean, nullable=False, server_default=true())
+    )
 
 
 class Usage(SQLModel, table=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 
 from tools.context import WriteRecord
@@ -24,7 +25,7 @@ class DatabaseWriteLog:
             select(ExecutedWrite)
             .where(ExecutedWrite.tool == tool, ExecutedWrite.key == key)
             .where(col(ExecutedWrite.created_at) >= since)
-            .order_by(col(ExecutedWrite.created_at).desc())
+            .order_by(col(ExecutedWrite.created_at).desc(), col(ExecutedWrite.id).desc())
             .limit(1)
         )
         async with self.db.sessions() as session:
@@ -33,9 +34,38 @@ class DatabaseWriteLog:
             return None
         created = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
         return WriteRecord(
-            tool=row.tool, key=row.key, actor=row.actor, result=row.result, created_at=created
+            tool=row.tool,
+            key=row.key,
+            actor=row.actor,
+            result=row.result,
+            created_at=created,
+            completed=row.completed,
         )
 
     async def add(self, tool: str, key: str, *, actor: str | None, result: dict[str, Any]) -> None:
         async with self.db.write() as session:
             session.add(ExecutedWrite(tool=tool, key=key, actor=actor, result=result))
+
+    async def begin(self, tool: str, key: str, *, actor: str | None) -> int:
+        async with self.db.write() as session:
+            row = ExecutedWrite(tool=tool, key=key, actor=actor, result={}, completed=False)
+            session.add(row)
+            await session.flush()
+            assert row.id is not None
+            return row.id
+
+    async def complete(self, attempt: int, result: dict[str, Any]) -> None:
+        query = (
+            update(ExecutedWrite)
+            .where(col(ExecutedWrite.id) == attempt)
+            .values(result=result, completed=True)
+        )
+        async with self.db.write() as session:
+            await session.execute(query)
+
+    async def abandon(self, attempt: int) -> None:
+        query = delete(ExecutedWrite).where(
+            col(ExecutedWrite.id) == attempt, col(ExecutedWrite.completed).is_(False)
+        )
+        async with self.db.write() as session:
+            await session.execute(query)

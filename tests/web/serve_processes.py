@@ -205,14 +205,16 @@ def database_rows(sql: str, **params: Any) -> list[tuple[Any, ...]]:
     return asyncio.run(read())
 
 
-def approval_parts(request: dict[str, Any], *, approved: bool = True) -> dict[str, Any]:
-    """The AI SDK's message answering a ``tool-approval-request`` chunk."""
+def approval_parts(
+    request: dict[str, Any], *, approved: bool = True, tool: str = "create_file"
+) -> dict[str, Any]:
+    """The AI SDK's message answering a ``tool-approval-request`` chunk of ``tool``."""
     return {
         "id": "a1",
         "role": "assistant",
         "parts": [
             {
-                "type": "tool-create_file",
+                "type": f"tool-{tool}",
                 "toolCallId": request["toolCallId"],
                 "state": "approval-responded",
                 "input": {},

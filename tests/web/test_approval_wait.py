@@ -230,3 +230,55 @@ async def test_a_one_shot_run_waits_in_its_workflow_too(
         name="fast_genai.run_turn", workflow_id_prefix=f"run-{run_id}"
     )
     assert turn.workflow_id == waiting_run
+
+
+async def _race_parts(app: FastAPI, alice: Person, chat_id: str, call_id: str) -> Any:
+    """The decision's delivery (what the route hands ``deliver``) for a race test."""
+    from web.runs import waiting
+    from web.runs.workflows import Decision
+
+    run = await active_run(app, chat_id)
+    assert run is not None
+    wake = waiting.Wake(kind="results", approvals={call_id: Decision(approved=True)})
+    return waiting.Delivery(str(alice.id), chat_id, run, wake)
+
+
+async def test_a_decision_claimed_before_a_racing_stop_runs_and_the_stop_is_409(
+    app: FastAPI, client: httpx.AsyncClient, alice: Person, workspace: Path
+) -> None:
+    """The interleaving of the race, step by step: the stop saw the run waiting, then the
+    decision's claim committed, then the stop's conditional UPDATE ran (and lost)."""
+    from web.runs import control, waiting
+
+    chat_id = str(uuid.uuid4())
+    call_id = await pause(client, alice, chat_id, "decided.txt")
+    delivery = await _race_parts(app, alice, chat_id, call_id)
+    assert await waiting.claim_step(delivery) is None  # the decision claims first
+    with pytest.raises(control.DecisionFirst):
+        await control.stop_waiting(app.state.web, uuid.UUID(chat_id), delivery.workflow_id)
+    await DBOS.send_async(delivery.workflow_id, delivery.wake, waiting.TOPIC)  # then it arrives
+    assert (await ended(delivery.workflow_id)).status == "idle"
+    assert (workspace / "decided.txt").read_text() == "hello"
+    assert await approval_statuses(app, chat_id) == ["approved"]
+    assert (await conversation(client, alice, chat_id))["status"] == "idle"
+
+
+async def test_a_stop_before_a_racing_decision_expires_the_call_and_the_decision_is_409(
+    app: FastAPI, client: httpx.AsyncClient, alice: Person, workspace: Path
+) -> None:
+    """The other order: the route checked the decision (still pending), then the stop's UPDATE
+    committed, then the decision's claim ran (and lost)."""
+    from web.runs import control, waiting
+
+    chat_id = str(uuid.uuid4())
+    call_id = await pause(client, alice, chat_id, "stopped-first.txt")
+    delivery = await _race_parts(app, alice, chat_id, call_id)
+    assert await control.stop_waiting(app.state.web, uuid.UUID(chat_id), delivery.workflow_id)
+    refusal = await waiting.claim_step(delivery)
+    assert refusal is not None and refusal.code == "approval_expired"
+    assert (await ended(delivery.workflow_id)).status == "expired"
+    assert await approval_statuses(app, chat_id) == ["expired"]
+    assert (await conversation(client, alice, chat_id))["status"] == "cancelled"
+    late = await chat(client, alice, chat_id, approval(call_id))
+    assert late.status_code == 409 and late.json()["error"]["code"] == "approval_expired"
+    assert not (workspace / "stopped-first.txt").exists()

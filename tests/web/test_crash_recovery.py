@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from tests.fakes.gemini import FakeGemini, Reply, gemini  # noqa: F401 - the fixture
+from tests.fakes.notion import FakeNotion
 from tests.web.conftest import sse_chunks, user_message
 from tests.web.serve_processes import (
     StartServer,
@@ -182,3 +183,70 @@ def test_a_write_awaiting_approval_survives_kill_9_and_the_approval_resumes_it_o
     assert (workspace / "held.txt").read_text() == "held, then written"
     assert _stored(chat_id) == (["request", "response", "request", "response"], 1, ["approved"])
     assert fake.pending == 0 and len(fake.requests) == 2  # no model request redone
+
+
+def test_killed_while_an_approved_notion_page_is_being_created_it_is_not_created_twice(
+    env: FakeGemini,
+    start_server: StartServer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """kill -9 while the create request is in flight: Notion receives it and creates the page,
+    the server never learns. The restarted run redoes the tool step (it was not checkpointed);
+    the write log holds the write's start without a result, so the step refuses to send it
+    again (``write_interrupted``), and the model tells the user to check."""
+    fake = env
+    with FakeNotion().running() as notion:
+        assert isinstance(notion, FakeNotion)
+        parent = notion.add_page("Team")
+        monkeypatch.setenv("NOTION_TOKEN", notion.token)
+        monkeypatch.setenv("NOTION_API_URL", notion.base_url)
+        monkeypatch.setenv("FAST_GENAI_SHARED_CREDENTIALS", "true")
+        monkeypatch.setenv("FAST_GENAI_ALLOWED_INTERNAL_HOSTS", "127.0.0.1")
+        page = {"parent": parent, "title": "Once", "content_markdown": "Written once."}
+        fake.script(Reply.calls(("create_notion_page", page)))
+        first = start_server("first")
+        chat_id = str(uuid.uuid4())
+        with httpx.Client(base_url=first.url, timeout=30) as client:
+            headers = login(client, "notion@example.org")
+            paused = client.post(
+                "/api/v1/chat",
+                json={"id": chat_id, "messages": [user_message("make the page")]},
+                headers=headers,
+            )
+            chunks = sse_chunks(paused.text)
+            request = next(c for c in chunks if c["type"] == "tool-approval-request")
+            hold = notion.hold_next("POST")
+            approval = approval_parts(request, tool="create_notion_page")
+            body = {"id": chat_id, "messages": [approval]}
+            with client.stream("POST", "/api/v1/chat", json=body, headers=headers) as response:
+                assert response.status_code == 200
+                assert hold.arrived.wait(30), "the create request never reached Notion"
+                first.kill()
+        hold.release()
+        assert hold.answered.wait(30)
+        assert len(notion.pages()) == 1  # Notion did create it; the server never heard back
+        assert _writes("create_notion_page") == [False]  # started, never completed
+
+        answer = "The page may exist already; please check Notion."
+        fake.script(Reply.text(answer))
+        second = start_server("second")
+        with httpx.Client(base_url=second.url, timeout=30) as client:
+            headers = log_in(client, "notion@example.org")
+            done = settled(client, headers, chat_id)
+            assert done["status"] == "idle", done
+            assert texts(done, "assistant")[-1] == answer
+        [result] = fake.requests[-1].function_responses  # what the redone tool step returned
+        assert result["name"] == "create_notion_page"
+        assert "write_interrupted" in str(result)
+        creates = [r for r in notion.requests if r.method == "POST" and r.path == "/v1/pages"]
+        assert len(creates) == 1 and len(notion.pages()) == 1  # not sent, not created, again
+    assert _writes("create_notion_page") == [False]
+    kinds, _, held = _stored(chat_id)
+    assert kinds == ["request", "response", "request", "response"] and held == ["approved"]
+    assert fake.pending == 0 and len(fake.requests) == 2
+
+
+def _writes(tool: str) -> list[bool]:
+    """``completed`` of each write-log row of ``tool``, oldest first."""
+    rows = database_rows("SELECT completed FROM executed_write WHERE tool = :t ORDER BY id", t=tool)
+    return [bool(row[0]) for row in rows]

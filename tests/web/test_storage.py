@@ -102,3 +102,20 @@ async def test_write_log_on_the_database(database_url: str) -> None:
     assert await log.find("create_file", "k2", within_seconds=600) is None
     assert await log.find("other_tool", "k1", within_seconds=600) is None
     await db.close()
+
+
+async def test_write_log_records_a_start_then_its_result(database_url: str) -> None:
+    db = Database.connect(database_url)
+    log = DatabaseWriteLog(db)
+    attempt = await log.begin("create_notion_page", "k1", actor="u1")
+    started = await log.find("create_notion_page", "k1", within_seconds=600)
+    assert started is not None and not started.completed and started.result == {}
+    await log.complete(attempt, {"url": "https://notion.so/p"})
+    done = await log.find("create_notion_page", "k1", within_seconds=600)
+    assert done is not None and done.completed and done.result == {"url": "https://notion.so/p"}
+    refused = await log.begin("create_notion_page", "k2", actor="u1")
+    await log.abandon(refused)
+    assert await log.find("create_notion_page", "k2", within_seconds=600) is None
+    await log.abandon(attempt)  # a completed write is never removed
+    assert await log.find("create_notion_page", "k1", within_seconds=600) is not None
+    await db.close()

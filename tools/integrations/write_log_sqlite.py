@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS writes (
     key TEXT NOT NULL,
     actor TEXT,
     result TEXT NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    completed INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS writes_tool_key ON writes (tool, key, created_at);
 """
@@ -42,13 +43,28 @@ class SqliteWriteLog:
         return await anyio.to_thread.run_sync(self._find, tool, key, within_seconds)
 
     async def add(self, tool: str, key: str, *, actor: str | None, result: dict[str, Any]) -> None:
-        await anyio.to_thread.run_sync(self._add, tool, key, actor, result)
+        await anyio.to_thread.run_sync(self._add, tool, key, actor, result, True)
+
+    async def begin(self, tool: str, key: str, *, actor: str | None) -> int:
+        return await anyio.to_thread.run_sync(self._add, tool, key, actor, {}, False)
+
+    async def complete(self, attempt: int, result: dict[str, Any]) -> None:
+        await anyio.to_thread.run_sync(
+            self._execute,
+            "UPDATE writes SET result = ?, completed = 1 WHERE id = ?",
+            (json.dumps(result), attempt),
+        )
+
+    async def abandon(self, attempt: int) -> None:
+        await anyio.to_thread.run_sync(
+            self._execute, "DELETE FROM writes WHERE id = ? AND completed = 0", (attempt,)
+        )
 
     def _find(self, tool: str, key: str, within_seconds: int) -> WriteRecord | None:
         since = (datetime.now(UTC) - timedelta(seconds=within_seconds)).isoformat()
         with self._connect() as db:
             row = db.execute(
-                "SELECT tool, key, actor, result, created_at FROM writes "
+                "SELECT tool, key, actor, result, created_at, completed FROM writes "
                 "WHERE tool = ? AND key = ? AND created_at >= ? ORDER BY id DESC LIMIT 1",
                 (tool, key, since),
             ).fetchone()
@@ -60,14 +76,23 @@ class SqliteWriteLog:
             actor=row[2],
             result=json.loads(row[3]),
             created_at=datetime.fromisoformat(row[4]),
+            completed=bool(row[5]),
         )
 
-    def _add(self, tool: str, key: str, actor: str | None, result: dict[str, Any]) -> None:
+    def _add(
+        self, tool: str, key: str, actor: str | None, result: dict[str, Any], completed: bool
+    ) -> int:
         with self._connect() as db:
-            db.execute(
-                "INSERT INTO writes (tool, key, actor, result, created_at) VALUES (?, ?, ?, ?, ?)",
-                (tool, key, actor, json.dumps(result), datetime.now(UTC).isoformat()),
+            cursor = db.execute(
+                "INSERT INTO writes (tool, key, actor, result, created_at, completed) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (tool, key, actor, json.dumps(result), datetime.now(UTC).isoformat(), completed),
             )
+            return int(cursor.lastrowid or 0)
+
+    def _execute(self, sql: str, params: tuple[Any, ...]) -> None:
+        with self._connect() as db:
+            db.execute(sql, params)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -75,6 +100,9 @@ class SqliteWriteLog:
         db = sqlite3.connect(self.path, timeout=10)
         try:
             db.executescript(_SCHEMA)
+            columns = {row[1] for row in db.execute("PRAGMA table_info(writes)")}
+            if "completed" not in columns:  # a file written before starts were recorded
+                db.execute("ALTER TABLE writes ADD COLUMN completed INTEGER NOT NULL DEFAULT 1")
             with db:
                 yield db
         finally:

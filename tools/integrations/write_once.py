@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, Field
 
 from tools.context import ToolContext
+from tools.errors import ToolError, WriteInterrupted
 from tools.integrations.write_log_sqlite import write_log_for
 
 UNCHECKED = (
@@ -77,17 +78,35 @@ async def write_once(
     perform: Callable[[], Awaitable[R]],
     result_type: type[R],
 ) -> R:
-    """The recorded result of an identical recent call, or ``perform()`` recorded."""
+    """The recorded result of an identical recent call, or ``perform()`` recorded.
+
+    The start is recorded before ``perform()`` sends anything and completed after it: an
+    identical call that finds a start never completed (the process died or the run was stopped
+    mid-call, so the write may or may not have reached the service) raises ``WriteInterrupted``
+    instead of writing a second time. A call the service refused (a ``ToolError``) removes its
+    start, so it can be retried at once."""
     log = write_log_for(ctx)
     key = write_key(tool, {k: v for k, v in arguments.items() if k != "dry_run"}, ctx.actor)
     window = ctx.settings.write_dedupe_seconds
     if window > 0:
         earlier = await log.find(tool, key, within_seconds=window)
+        if earlier is not None and not earlier.completed:
+            raise WriteInterrupted(
+                f"an identical {tool} call started at {earlier.created_at:%Y-%m-%d %H:%M:%S} UTC "
+                "was interrupted before its result was recorded: it may or may not have been "
+                "written, so it is not sent again",
+                hint=f"check the target; the same call is refused for {window} s after that start",
+            )
         if earlier is not None:
             result = result_type.model_validate(earlier.result)
             return result.model_copy(
                 update={"deduplicated": True, "recorded_at": earlier.created_at}
             )
-    result = await perform()
-    await log.add(tool, key, actor=ctx.actor, result=result.model_dump(mode="json"))
+    attempt = await log.begin(tool, key, actor=ctx.actor)
+    try:
+        result = await perform()
+    except ToolError:
+        await log.abandon(attempt)
+        raise
+    await log.complete(attempt, result.model_dump(mode="json"))
     return result

@@ -153,12 +153,21 @@ async def delete_conversation(
     return Response(status_code=204)
 
 
-@router.post("/conversations/{conversation_id}/stop")
+@router.post(
+    "/conversations/{conversation_id}/stop",
+    responses={
+        409: {
+            "description": "``decision_accepted``: the run waited for a decision, and one was "
+            "accepted just before the stop; the run goes on with it (stop again to end it)."
+        }
+    },
+)
 async def stop_conversation(
     conversation_id: uuid.UUID, state: StateDep, user: CurrentUser, session: SessionDep
 ) -> StopResult:
     """Stop the answer being streamed, on whichever instance runs it (a DBOS cancellation);
-    what was said is kept and the conversation ends ``cancelled``."""
+    what was said is kept and the conversation ends ``cancelled``. A run waiting for an approval
+    ends at once and its held calls expire, unless a decision claimed it first (409)."""
     row = await own_conversation(session, user, conversation_id)
     await session.commit()  # the stop waits for the run to record its end: hold no lock
     return StopResult(stopped=await control.stop(state, row.id))

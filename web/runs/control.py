@@ -29,6 +29,12 @@ class RunInProgress(Conflict):
     code = "run_in_progress"
 
 
+class DecisionFirst(Conflict):
+    """A stop that lost to a decision on the same waiting run: the run goes on with it."""
+
+    code = "decision_accepted"
+
+
 def new_workflow_id(kind: str, conversation_id: uuid.UUID) -> str:
     return f"{kind}-{conversation_id}-{uuid.uuid4().hex[:12]}"
 
@@ -98,7 +104,7 @@ async def stop(state: Any, conversation_id: uuid.UUID, *, wait_seconds: float = 
     if workflow_id is None:
         return False
     if waits:
-        return await _stop_waiting(state, conversation_id, workflow_id)
+        return await stop_waiting(state, conversation_id, workflow_id)
     active = await is_active(workflow_id)
     if active:
         await DBOS.cancel_workflow_async(workflow_id)
@@ -127,8 +133,13 @@ async def stop(state: Any, conversation_id: uuid.UUID, *, wait_seconds: float = 
     return active
 
 
-async def _stop_waiting(state: Any, conversation_id: uuid.UUID, workflow_id: str) -> bool:
-    """Stop a run that waits for a decision: its held calls expire and the run ends."""
+async def stop_waiting(state: Any, conversation_id: uuid.UUID, workflow_id: str) -> bool:
+    """Stop a run that waits for a decision: its held calls expire and the run ends.
+
+    The conditional ``UPDATE`` is the one a decision's claim makes (``web.runs.waiting``), so
+    exactly one of the two wins. A stop that loses to a decision raises ``DecisionFirst`` (409)
+    and leaves the run to execute what was decided; one that wins expires the calls, and the
+    decision is refused ``approval_expired``."""
     async with state.db.write() as session:
         freed = await session.execute(
             update(Conversation)
@@ -151,7 +162,16 @@ async def _stop_waiting(state: Any, conversation_id: uuid.UUID, workflow_id: str
     if stopped:
         await waiting.void(workflow_id)
         return True
-    return await stop(state, conversation_id)  # a decision resumed it meanwhile
+    async with state.db.sessions() as session:
+        row = await session.get(Conversation, conversation_id)
+        decided = row is not None and row.active_run == workflow_id and row.status == "running"
+    if decided:  # only a decision's claim moves this run from waiting to running
+        raise DecisionFirst(
+            "a decision on the write this run waited for was accepted just before the stop; "
+            "the run goes on with it",
+            hint=f"stop again to end the answer: POST /api/v1/conversations/{conversation_id}/stop",
+        )
+    return await stop(state, conversation_id)  # the wait ended otherwise meanwhile
 
 
 def view_status(row: Conversation) -> str:

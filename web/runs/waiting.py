@@ -10,7 +10,8 @@ on whichever instance received it: its first step claims the held calls (one con
 ``UPDATE`` per call and one for the conversation, so a replayed, forged or concurrent second
 decision claims nothing and is refused with 409), and only then sends the ``Wake`` to the waiting
 run. Being a workflow, a delivery whose process dies between claim and send is finished on
-recovery: a claimed decision always arrives, exactly once.
+recovery: a claimed decision always arrives, exactly once. A stop makes the same conditional
+``UPDATE`` of the conversation: whichever comes first wins, the other is refused (409).
 
 A new message in a conversation that waits voids the held calls: the route takes the conversation
 over (``web.runs.control.claim``) and sends ``Wake(kind="void")``, which ends the waiting run
@@ -34,7 +35,7 @@ from sqlmodel import col
 
 from tools.errors import Conflict
 from web.models import Conversation, User, utcnow
-from web.runs import approvals, questions
+from web.runs import approvals, questions, stale_approvals
 from web.runs.engine import current
 
 if TYPE_CHECKING:
@@ -130,10 +131,18 @@ async def expire(conversation_id: str, workflow_id: str) -> bool:
 # --- delivering a decision (any instance) ------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """Why a decision claimed nothing: the error code and message of the 409."""
+
+    code: str
+    message: str
+
+
 @DBOS.workflow(name="fast_genai.deliver_results")
-async def deliver_results(delivery: Delivery) -> str | None:
-    """Claim the decided calls, then wake the waiting run; the refusal's reason, or ``None``."""
-    problem: str | None = await DBOS.run_step_async(
+async def deliver_results(delivery: Delivery) -> Refusal | str | None:
+    """Claim the decided calls, then wake the waiting run; the refusal, or ``None``."""
+    problem: Refusal | str | None = await DBOS.run_step_async(
         {"name": "approvals.claim"}, claim_step, delivery
     )
     if problem is None:
@@ -141,11 +150,20 @@ async def deliver_results(delivery: Delivery) -> str | None:
     return problem
 
 
-async def claim_step(delivery: Delivery) -> str | None:
+async def claim_step(delivery: Delivery) -> Refusal | None:
+    """Claim the conversation and the decided calls, in one transaction; ``Refusal`` if the run
+    no longer waits. A stop (``web.runs.control.stop_waiting``) makes the same conditional
+    ``UPDATE`` of the conversation, so exactly one of the two wins: a decision that loses to a
+    stop is refused ``approval_expired``."""
     state = current().state
     cid = uuid.UUID(delivery.conversation_id)
     try:
         async with state.db.write() as session:
+            user = await session.get(User, uuid.UUID(delivery.user_id))
+            if user is None:
+                raise Conflict("the user is gone")
+            results = delivery.wake.approvals.items()
+            decided = {call: d.approved for call, d in results if d.answer is None}
             moved = await session.execute(
                 update(Conversation)
                 .where(
@@ -157,32 +175,37 @@ async def claim_step(delivery: Delivery) -> str | None:
                 .execution_options(synchronize_session=False)
             )
             if getattr(moved, "rowcount", 0) != 1:
+                if decided:  # expired by a stop, a new message or the timeout: say so
+                    await stale_approvals.refuse_stale(session, user, cid, decided)
                 raise Conflict("this run no longer waits for a decision")
-            user = await session.get(User, uuid.UUID(delivery.user_id))
-            if user is None:
-                raise Conflict("the user is gone")
-            results = delivery.wake.approvals.items()
-            decided = {call: d.approved for call, d in results if d.answer is None}
             await approvals.claim_for_conversation(session, user, cid, decided)
             answered = [call for call, d in results if d.answer is not None]
             await questions.claim_held(session, user, cid, answered)
     except Conflict as exc:  # nothing claimed: the transaction rolled back
-        return str(exc)
+        return Refusal(exc.code, str(exc))
     return None
 
 
 async def deliver(user: User, conversation_id: uuid.UUID, workflow_id: str, wake: Wake) -> None:
-    """Deliver ``wake`` to the run ``workflow_id``; ``Conflict`` (409) if it is not its to take."""
+    """Deliver ``wake`` to the run ``workflow_id``; ``Conflict`` (409) if it is not its to take
+    (``ApprovalExpired`` when a stop, a new message or the timeout expired the calls first)."""
     delivery = Delivery(str(user.id), str(conversation_id), workflow_id, wake)
     with SetWorkflowID(f"deliver-{conversation_id}-{uuid.uuid4().hex[:12]}"):
         handle = await DBOS.start_workflow_async(deliver_results, delivery)
     problem = await handle.get_result()
-    if problem is not None:
-        raise Conflict(
-            problem,
-            hint="a decision is accepted once, for a write this server is holding; "
-            "it may be decided already, or voided by a newer message",
+    if problem is None:
+        return
+    if isinstance(problem, str):  # recorded by a version before Refusal
+        problem = Refusal(Conflict.code, problem)
+    if problem.code == stale_approvals.ApprovalExpired.code:
+        raise stale_approvals.ApprovalExpired(
+            problem.message, hint="ask again if you still want it written"
         )
+    raise Conflict(
+        problem.message,
+        hint="a decision is accepted once, for a write this server is holding; "
+        "it may be decided already, or voided by a newer message",
+    )
 
 
 async def void(workflow_id: str) -> None:
