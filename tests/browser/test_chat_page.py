@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import PASSWORD, Served, shot, start_server
 from tests.fakes.gemini import FakeGemini, Reply
@@ -308,6 +308,40 @@ def test_search_the_conversation_list(page: Page, server: Served, gemini: FakeGe
     expect(page.locator("#conversations .empty")).to_have_text("No conversation matches.")
     page.fill("#conversation-search", "")
     expect(titles).to_have_count(2)
+
+
+def test_an_answer_that_ends_after_the_user_moved_on_still_joins_the_list(
+    page: Page, server: Served, gemini: FakeGemini
+) -> None:
+    """The page reads a finished conversation back (GET /conversations/{id}) to list it; when
+    that read comes back after the user has already opened a new chat, the conversation must
+    still join the list (it used to be dropped until a reload). The reads are held by the test,
+    so the order is certain, not a timing chance."""
+    register(page, server, email())
+    held: list[Route] = []
+    holding = [True]
+
+    def hold(route: Route) -> None:
+        if holding[0] and route.request.method == "GET":
+            held.append(route)
+        else:
+            route.fallback()
+
+    conversation_read = re.compile(r".*/api/v1/conversations/[0-9a-f-]{36}$")
+    page.route(conversation_read, hold)
+    gemini.script(Reply.text("Done."))
+    ask(page, "Fix the flaky test")
+    expect(page.locator(assistant(page))).to_contain_text("Done.")
+    for _ in range(100):  # the reads are sent as the answer streams and ends
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "the page never read the conversation back"
+    page.click("#new-chat")
+    holding[0] = False
+    for route in held:
+        route.continue_()
+    expect(page.locator("#conversations li button.title")).to_have_text(["Fix the flaky test"])
 
 
 def test_model_output_that_looks_like_html_is_shown_as_text(
