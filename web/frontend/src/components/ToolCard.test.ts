@@ -25,6 +25,8 @@ describe("ToolCard", () => {
     const hits = { hits: [{ path: "src/a.py", line: 3, text: "import os" }] };
     const one = render(ToolCard, { part: part({ type: "tool-search_code", state: "output-available", output: hits }), ondecide: vi.fn() });
     expect(one.container.querySelector(".hits li")?.textContent).toBe("src/a.py:3 import os");
+    expect(one.container.textContent).toContain("1 hit");
+    expect(one.container.textContent).not.toContain("1 hits");
     const link = one.getByRole("button", { name: "Open src/a.py at line 3" });
     link.click();
     expect(fileView.request).toEqual({ path: "src/a.py", line: 3 });

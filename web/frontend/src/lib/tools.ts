@@ -26,9 +26,16 @@ export function summary(part: AnyToolPart): string {
   if (part.state !== "output-available") return "running…";
   const output = record(part.output);
   if (!output) return typeof part.output === "string" ? part.output.slice(0, 80) : "done";
-  for (const key of ["entries", "hits", "matches", "files", "references"]) {
+  const singular: Record<string, string> = {
+    entries: "entry",
+    hits: "hit",
+    matches: "match",
+    files: "file",
+    references: "reference",
+  };
+  for (const [key, one] of Object.entries(singular)) {
     const list = output[key];
-    if (Array.isArray(list)) return `${list.length} ${key}`;
+    if (Array.isArray(list)) return `${list.length} ${list.length === 1 ? one : key}`;
   }
   for (const key of ["path", "url", "key", "title"]) {
     if (typeof output[key] === "string") return String(output[key]);
