@@ -193,7 +193,8 @@ async def chat(
                 # ``sendMessage({text, messageId})`` sends the edited message under its old id)
                 edited = body.message_id or run_input.messages[-1].id
                 await branches.cut_for_edit(session, conversation.id, edited)
-            await history.append(session, conversation.id, new_turn)
+            last = await history.append(session, conversation.id, new_turn)
+            rows = last if last is not None else await history.last_seq(session, conversation.id)
 
     if waiting_run is not None:
         key = waiting.new_stream_key()
@@ -207,6 +208,7 @@ async def chat(
         conversation_id=str(conversation.id),
         workspace=conversation.workspace,
         decisions=decisions,
+        history_rows=rows,
     )
     await control.start(workflows.chat_turn, workflow_id, turn)
     # The message is stored and the turn started: the answer's ``start`` goes out now, not once
