@@ -2,14 +2,13 @@
 
 A workflow receives identifiers only (``Turn``: user, conversation, workspace, the approval
 decisions); the agent, the user's credentials and the workspace are rebuilt inside from the app
-that launched the engine, so no credential is ever written into DBOS's tables. A chat turn reads
-the conversation's rows up to the user's message (their count is in ``Turn``, so a replay sees
-the same history without a step for it; a one-shot run loads it in a step), model requests and
-tool calls are steps (``web.runs.durable``), the history is stored after every model response
-that calls tools, and each part of the run ends in a ``finish`` step that records the outcome,
-the last messages and the usage, exactly once. Writes that need
-approval are held by that step and the workflow waits for the decision inside
-(``web.runs.waiting``), then goes on with the same agent run.
+that launched the engine, so no credential is ever written into DBOS's tables. A turn reads the
+conversation's rows up to the user's message (their count is in ``Turn``, so a replay sees the
+same history without a step for it), model requests and tool calls are steps
+(``web.runs.durable``), the history is stored after every model response that calls tools, and
+each part of the run ends in a ``finish`` step that records the outcome, the last messages and
+the usage, exactly once. Writes that need approval are held by that step and the workflow waits
+for the decision inside (``web.runs.waiting``), then goes on with the same agent run.
 
 The route stores the user's message before it starts the workflow: a message acknowledged is a
 message stored. The UI events a chat turn makes go to a DBOS stream any instance can read
@@ -80,7 +79,8 @@ class Turn:
     history_rows: int | None = None
     """The conversation's stored rows when the turn started (the user's message the last): the
     history it answers is rows ``1...history_rows``, the same on a replay, so it is read without
-    a step of its own. ``None``: read in a ``history.load`` step (one-shot runs)."""
+    a step of its own. ``None``: read in a ``history.load`` step (a run started by an earlier
+    version, or continued in a new workflow after one)."""
 
 
 @dataclass(frozen=True)
@@ -530,9 +530,8 @@ async def run_turn(turn: Turn) -> Outcome:
     state = current().state
     workflow_id = DBOS.workflow_id
     assert workflow_id is not None
-    stored = await DBOS.run_step_async({"name": "history.load"}, load_history, turn.conversation_id)
+    stored, deps = await _opening(state, turn)
     base = len(stored)
-    deps = await _deps(state, turn)
     messages, results, key = list(stored), _results(turn.decisions), RUN_START
     while True:
         outcome = await _run_part(state, turn, workflow_id, base, messages, results, deps)
