@@ -44,6 +44,7 @@ async def test_streams_text_and_stores_the_conversation(
     chunks = sse_chunks(response.text)
     types = [c["type"] for c in chunks]
     assert types[0] == "start"
+    assert types.count("start") == 1  # sent by the route at once, not again from the stream
     assert "text-start" in types and "finish" in types
     assert types[-1] == "[DONE]"
     assert text_of(chunks) == "You said: hello there"

@@ -56,6 +56,8 @@ from web.runs.agent_runs import (
     parse_conversation_id,
     title_from,
 )
+from web.runs.answer_stream import model_name, start_chunk
+from web.runs.answers import current_answer_id
 from web.state import StateDep, WebState
 
 if TYPE_CHECKING:
@@ -191,7 +193,8 @@ async def chat(
                 # ``sendMessage({text, messageId})`` sends the edited message under its old id)
                 edited = body.message_id or run_input.messages[-1].id
                 await branches.cut_for_edit(session, conversation.id, edited)
-            await history.append(session, conversation.id, new_turn)
+            last = await history.append(session, conversation.id, new_turn)
+            rows = last if last is not None else await history.last_seq(session, conversation.id)
 
     if waiting_run is not None:
         key = waiting.new_stream_key()
@@ -205,9 +208,17 @@ async def chat(
         conversation_id=str(conversation.id),
         workspace=conversation.workspace,
         decisions=decisions,
+        history_rows=rows,
     )
     await control.start(workflows.chat_turn, workflow_id, turn)
-    return _sse(state, workflow_id, conversation.id)
+    # The message is stored and the turn started: the answer's ``start`` goes out now, not once
+    # the workflow has loaded the history and the user's credentials (it writes the same chunk
+    # first, which this response skips; a re-attached reader gets it from the stream).
+    answer_id = current_answer_id(new_turn) if new_turn else None
+    start = None
+    if answer_id is not None:
+        start = start_chunk(answer_id, model_name(agent)).encode(SDK_VERSION)
+    return _sse(state, workflow_id, conversation.id, start=start)
 
 
 @router.get(
@@ -233,13 +244,28 @@ async def resume(chat_id: str, state: StateDep, user: CurrentUser, session: Sess
 
 
 def _sse(
-    state: WebState, workflow_id: str, conversation_id: uuid.UUID, key: str = streams.KEY
+    state: WebState,
+    workflow_id: str,
+    conversation_id: uuid.UUID,
+    key: str = streams.KEY,
+    *,
+    start: str | None = None,
 ) -> EventSourceResponse:
     """The answer's UI stream as SSE. A client that goes away does not stop the turn (stop it
-    with ``/conversations/{id}/stop``); it can re-attach with ``GET /chat/{id}/stream``."""
+    with ``/conversations/{id}/stop``); it can re-attach with ``GET /chat/{id}/stream``.
+
+    ``start``: the answer's ``start`` chunk, sent at once; the same chunk when it comes first
+    from the stream is not sent again."""
 
     async def events() -> AsyncIterator[dict[str, str]]:
+        expected = start
+        if start is not None:
+            yield {"data": start}
         async for chunk in streams.read(workflow_id, key):
+            if expected is not None:
+                duplicate, expected = chunk == expected, None
+                if duplicate:
+                    continue
             yield {"data": chunk}
 
     return EventSourceResponse(

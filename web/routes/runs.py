@@ -140,8 +140,8 @@ async def run(body: RunRequest, state: StateDep, user: CurrentUser) -> RunResult
         workflow_id = control.new_workflow_id("run", conversation.id)
         await control.claim(session, conversation, workflow_id)
         turn: list[ModelMessage] = [ModelRequest(parts=[UserPromptPart(prompt)])]
-        await history.append(session, conversation.id, turn)
-    return await _execute(user, conversation, workflow_id, {})
+        rows = await history.append(session, conversation.id, turn, after=0)  # a new one
+    return await _execute(user, conversation, workflow_id, {}, history_rows=rows)
 
 
 @router.post("/runs/{run_id}/approvals", responses=LIMITED)
@@ -209,6 +209,8 @@ async def _execute(
     conversation: Conversation,
     workflow_id: str,
     decisions: dict[str, workflows.Decision],
+    *,
+    history_rows: int | None = None,
 ) -> RunResult:
     options = conversation.options
     turn = workflows.Turn(
@@ -218,6 +220,7 @@ async def _execute(
         decisions=decisions,
         auto_approve=tuple(options.get("auto_approve", [])),
         dry_run=bool(options.get("dry_run")),
+        history_rows=history_rows,
     )
     handle = await control.start(workflows.run_turn, workflow_id, turn)
     return await _answer(user, conversation, handle, workflows.outcome_key(workflows.RUN_START))

@@ -83,6 +83,12 @@ def model_name(agent: Any) -> str | None:
     return str(model) if model else None
 
 
+def start_chunk(answer_id: str | None, model: str | None) -> StartChunk:
+    """The answer's ``start`` chunk: its id and the model's name. The chat route sends the same
+    one as soon as the turn is started (``web.routes.chat``), before the workflow writes it."""
+    return StartChunk(message_id=answer_id, message_metadata={"model": model} if model else None)
+
+
 @dataclass
 class AnswerStream:
     state: WebState
@@ -99,9 +105,7 @@ class AnswerStream:
     async def shape(self, chunk: BaseChunk, outcome: Outcome | None) -> list[BaseChunk]:
         """What to send for ``chunk`` (``outcome``: the turn's, once it has recorded one)."""
         if isinstance(chunk, StartChunk):
-            start = {"model": self.model} if self.model else None
-            message_id = self.answer_id or chunk.message_id
-            return [StartChunk(message_id=message_id, message_metadata=start)]
+            return [start_chunk(self.answer_id or chunk.message_id, self.model)]
         if isinstance(chunk, DataChunk) and chunk.type == CONVERSATION_DATA:
             return [chunk.model_copy(update={"id": "conversation", "transient": True})]
         if isinstance(chunk, MessageMetadataChunk) and outcome is not None:

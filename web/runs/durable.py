@@ -6,7 +6,9 @@ tool result already checkpointed is returned on recovery instead of calling the 
 write log stays as a second guard for a write that ran but crashed before its checkpoint).
 ``HistorySteps`` stores the conversation after every node of the run that added a message, in a
 step, so what was said is in the ``message`` table as it happens, not only when the run ends (a
-node that added none, such as the user prompt's or a tool-calling node's, costs no step).
+node that added none, such as the user prompt's or a tool-calling node's, costs no step, and
+neither does the final answer: a response that calls no tool ends the run, and the run's
+``finish`` step stores it with the outcome next).
 """
 
 from __future__ import annotations
@@ -112,7 +114,12 @@ class HistorySteps(AbstractCapability[AgentDeps]):
         result: NodeResult[AgentDeps],
     ) -> NodeResult[AgentDeps]:
         target = CURRENT_HISTORY.get()
-        if target is not None and _in_workflow() and target.changed(ctx.messages):
+        if (
+            target is not None
+            and _in_workflow()
+            and target.changed(ctx.messages)
+            and not _final_answer(ctx.messages)
+        ):
             from dbos import DBOS
 
             await DBOS.run_step_async(
@@ -123,6 +130,15 @@ class HistorySteps(AbstractCapability[AgentDeps]):
                 list(ctx.messages),
             )
         return result
+
+
+def _final_answer(messages: Sequence[ModelMessage]) -> bool:
+    """Whether the last message is a model response that calls no tool: the run ends with it
+    (or retries, and the next response stores it), and ``run.finish`` stores it at once."""
+    from pydantic_ai.messages import ModelResponse
+
+    last = messages[-1] if messages else None
+    return isinstance(last, ModelResponse) and not last.tool_calls
 
 
 def durability() -> list[AbstractCapability[AgentDeps]]:

@@ -16,16 +16,29 @@ from sqlmodel import col, select
 from web.models import Message
 
 
-async def load(session: AsyncSession, conversation_id: uuid.UUID) -> list[ModelMessage]:
-    rows = await rows_of(session, conversation_id)
+async def load(
+    session: AsyncSession, conversation_id: uuid.UUID, *, upto: int | None = None
+) -> list[ModelMessage]:
+    """The conversation's messages (``upto``: those of rows ``1...upto`` only)."""
+    rows = await rows_of(session, conversation_id, upto=upto)
     return [one for row in rows for one in ModelMessagesTypeAdapter.validate_json(row.data)]
 
 
-async def rows_of(session: AsyncSession, conversation_id: uuid.UUID) -> list[Message]:
-    query = (
-        select(Message).where(Message.conversation_id == conversation_id).order_by(col(Message.seq))
+async def rows_of(
+    session: AsyncSession, conversation_id: uuid.UUID, *, upto: int | None = None
+) -> list[Message]:
+    query = select(Message).where(Message.conversation_id == conversation_id)
+    if upto is not None:
+        query = query.where(col(Message.seq) <= upto)
+    return list((await session.execute(query.order_by(col(Message.seq)))).scalars())
+
+
+async def last_seq(session: AsyncSession, conversation_id: uuid.UUID) -> int:
+    """The seq of the conversation's last row (0 when it has none)."""
+    found = await session.scalar(
+        select(func.max(Message.seq)).where(Message.conversation_id == conversation_id)
     )
-    return list((await session.execute(query)).scalars())
+    return int(found or 0)
 
 
 async def append(
@@ -35,15 +48,14 @@ async def append(
     *,
     status: str = "complete",
     after: int | None = None,
-) -> None:
-    """Add messages after the last one stored (``after``: its seq, when the caller knows it)."""
+) -> int | None:
+    """Add messages after the last one stored (``after``: its seq, when the caller knows it);
+    the seq of the last one added (``None`` when there are none)."""
     if not messages:
-        return
+        return None
     if after is None:
-        after = await session.scalar(
-            select(func.max(Message.seq)).where(Message.conversation_id == conversation_id)
-        )
-    seq = (after or 0) + 1
+        after = await last_seq(session, conversation_id)
+    seq = after + 1
     for offset, message in enumerate(messages):
         data = ModelMessagesTypeAdapter.dump_json([message]).decode()
         kind = "request" if isinstance(message, ModelRequest) else "response"
@@ -56,6 +68,7 @@ async def append(
                 data=data,
             )
         )
+    return seq + len(messages) - 1
 
 
 async def truncate(session: AsyncSession, conversation_id: uuid.UUID, keep: int) -> None:

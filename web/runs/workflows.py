@@ -2,12 +2,13 @@
 
 A workflow receives identifiers only (``Turn``: user, conversation, workspace, the approval
 decisions); the agent, the user's credentials and the workspace are rebuilt inside from the app
-that launched the engine, so no credential is ever written into DBOS's tables. The conversation
-is loaded in a step (a replay sees the same history), model requests and tool calls are steps
-(``web.runs.durable``), the history is stored after every node, and each part of the run ends
-in a ``finish`` step that records the outcome and the usage, exactly once. Writes that need
-approval are held by that step and the workflow waits for the decision inside
-(``web.runs.waiting``), then goes on with the same agent run.
+that launched the engine, so no credential is ever written into DBOS's tables. A turn reads the
+conversation's rows up to the user's message (their count is in ``Turn``, so a replay sees the
+same history without a step for it), model requests and tool calls are steps
+(``web.runs.durable``), the history is stored after every model response that calls tools, and
+each part of the run ends in a ``finish`` step that records the outcome, the last messages and
+the usage, exactly once. Writes that need approval are held by that step and the workflow waits
+for the decision inside (``web.runs.waiting``), then goes on with the same agent run.
 
 The route stores the user's message before it starts the workflow: a message acknowledged is a
 message stored. The UI events a chat turn makes go to a DBOS stream any instance can read
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from pydantic_ai.messages import ModelMessage, ToolCallPart
     from pydantic_ai.ui.vercel_ai.response_types import BaseChunk
     from pydantic_ai.usage import RunUsage
+    from sqlalchemy.ext.asyncio import AsyncSession
 
     from web.state import WebState
 
@@ -74,6 +76,11 @@ class Turn:
     decisions: dict[str, Decision] = field(default_factory=dict)
     auto_approve: tuple[str, ...] = ()
     dry_run: bool = False
+    history_rows: int | None = None
+    """The conversation's stored rows when the turn started (the user's message the last): the
+    history it answers is rows ``1...history_rows``, the same on a replay, so it is read without
+    a step of its own. ``None``: read in a ``history.load`` step (a run started by an earlier
+    version, or continued in a new workflow after one)."""
 
 
 @dataclass(frozen=True)
@@ -202,15 +209,33 @@ async def finish(
 
 
 async def _deps(state: WebState, turn: Turn) -> Any:
+    async with state.db.sessions() as session:
+        return await _deps_in(state, turn, session)
+
+
+async def _deps_in(state: WebState, turn: Turn, session: AsyncSession) -> Any:
     from agent.deps import AgentDeps
     from web.context import tool_context
 
+    user = await session.get(User, uuid.UUID(turn.user_id))
+    if user is None:
+        raise LookupError(f"user {turn.user_id} is gone")
+    return AgentDeps(tools=await tool_context(state, user, turn.workspace, session))
+
+
+async def _opening(state: WebState, turn: Turn) -> tuple[list[ModelMessage], Any]:
+    """The history the turn answers and its deps, read in one session (no step: the rows up
+    to ``turn.history_rows`` do not change while the turn holds the conversation)."""
+    if turn.history_rows is None:
+        stored = await DBOS.run_step_async(
+            {"name": "history.load"}, load_history, turn.conversation_id
+        )
+        return stored, await _deps(state, turn)
     async with state.db.sessions() as session:
-        user = await session.get(User, uuid.UUID(turn.user_id))
-        if user is None:
-            raise LookupError(f"user {turn.user_id} is gone")
-        ctx = await tool_context(state, user, turn.workspace, session)
-    return AgentDeps(tools=ctx)
+        stored = await history.load(
+            session, uuid.UUID(turn.conversation_id), upto=turn.history_rows
+        )
+        return stored, await _deps_in(state, turn, session)
 
 
 def _results(
@@ -251,15 +276,15 @@ async def chat_turn(turn: Turn) -> Outcome:
     publisher = streams.Publisher(workflow_id, key)
     ended = False  # whether the answer being written has its END
     try:
-        stored = await DBOS.run_step_async(
-            {"name": "history.load"}, load_history, turn.conversation_id
-        )
+        stored, deps = await _opening(engine.state, turn)
         base = len(stored)
         results = _results(turn.decisions)
         shaped = AnswerStream.of(engine.state, turn, stored)  # one message id, usage, previews
         while True:  # one answer, then one more after each decision on the writes it held
-            await DBOS.set_event_async(streams.CURRENT, key)
-            run = _ChatTurn(engine.state, turn, workflow_id, base)
+            if key != streams.KEY:  # the first answer's stream needs no event to be found
+                await DBOS.set_event_async(streams.CURRENT, key)
+            run = _ChatTurn(engine.state, turn, workflow_id, base, deps)
+            deps = None  # an answer after a decision rebuilds them (credentials may change)
             async for chunk in run.stream(stored, results):
                 for out in await shaped.shape(chunk, run.outcome):
                     await publisher.send(out.encode(SDK_VERSION))
@@ -283,11 +308,14 @@ async def chat_turn(turn: Turn) -> Outcome:
 
 
 class _ChatTurn:
-    def __init__(self, state: WebState, turn: Turn, workflow_id: str, base: int) -> None:
+    def __init__(
+        self, state: WebState, turn: Turn, workflow_id: str, base: int, deps: Any = None
+    ) -> None:
         self.state = state
         self.turn = turn
         self.workflow_id = workflow_id
         self.base = base
+        self.deps = deps
         self.stored: list[ModelMessage] = []
         self.outcome: Outcome | None = None
 
@@ -322,7 +350,7 @@ class _ChatTurn:
                     None,
                     message_history=stored,
                     deferred_tool_results=results,
-                    deps=await _deps(self.state, self.turn),
+                    deps=self.deps if self.deps is not None else await _deps(self.state, self.turn),
                     usage_limits=usage_limits(agent_settings(self.state)),
                     timeout=self.state.settings.run_timeout_seconds,
                 )
@@ -502,9 +530,8 @@ async def run_turn(turn: Turn) -> Outcome:
     state = current().state
     workflow_id = DBOS.workflow_id
     assert workflow_id is not None
-    stored = await DBOS.run_step_async({"name": "history.load"}, load_history, turn.conversation_id)
+    stored, deps = await _opening(state, turn)
     base = len(stored)
-    deps = await _deps(state, turn)
     messages, results, key = list(stored), _results(turn.decisions), RUN_START
     while True:
         outcome = await _run_part(state, turn, workflow_id, base, messages, results, deps)
