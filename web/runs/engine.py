@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("fast_genai.web")
 
 APP_NAME = "fast-genai"
-WORKFLOW_VERSION = "fast-genai-runs-2"
+WORKFLOW_VERSION = "fast-genai-runs-3"
 """The DBOS application version: runs recover only on a process of the same version. Bump it
 when a workflow's steps change order, so old runs are not replayed into new code."""
 SYSTEM_SCHEMA = "dbos"
