@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -126,6 +126,18 @@ class ToolSettings(AppSettings):
         default=120.0,
         gt=0,
         description="Longest a search_code call may run; ripgrep is then stopped and killed.",
+    )
+    search_index: Literal["off", "on", "auto"] = Field(
+        default="off",
+        description="A trigram index for repeated search_code calls (cache folder, kept "
+        "fresh from modification times; hits are ripgrep's own): off, on, or auto (on when "
+        "the workspace has at least search_index_min_files files). `fast-genai serve` and "
+        "`fast-genai mcp` use auto unless this is set.",
+    )
+    search_index_min_files: int = Field(
+        default=20_000,
+        ge=0,
+        description="The number of files from which search_index=auto builds and uses the index.",
     )
     upstream_attempts: int = Field(
         default=4,

@@ -1,0 +1,149 @@
+"""Bring the index up to date with the tree, from modification times.
+
+The file set is ripgrep's own: ``rg --files`` with the flags ``search_code`` walks with. It is
+listed again only when a watched directory or ignore file changed (adding, removing or renaming
+a file changes its directory's mtime and ctime); otherwise the files already known are stat'ed
+and the changed ones read again. Files are read through the workspace (beneath the root
+descriptor, regular files only, hard links refused unless allowed), so the index never holds
+text the search could not have read. A file or directory changed in the last
+:data:`RACY_NS` is not trusted (a second write in the same timestamp tick would go unseen):
+it stays a candidate (a directory: listed again) until it has been still for that long.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import subprocess
+import time
+
+from tools.errors import ToolError
+from tools.files.ripgrep import FILTER_FLAGS, rg_binary, secret_exclude_flags
+from tools.files.search_index import store
+from tools.files.search_index.store import Kind, Signature
+from tools.workspace import Workspace
+
+MAX_INDEX_BYTES = 8 << 20
+"""Bigger files are not indexed: always candidates."""
+RACY_NS = 2_000_000_000
+IGNORE_FILES = (b".gitignore", b".ignore", b".rgignore")
+_UNTRUSTED = -1
+"""Stored as the mtime of something too recent to trust, so it never looks unchanged."""
+
+
+def signature(st: os.stat_result) -> Signature:
+    return (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+
+
+def refresh(db: sqlite3.Connection, workspace: Workspace) -> None:
+    """Update the index of ``workspace`` in ``db`` to the tree as it is now."""
+    start = time.time_ns()
+    fd = workspace.fd
+    rows = store.files(db)
+    walk = not rows or not _watched_unchanged(db, fd)
+    if walk:
+        watched = _watch_list(fd, start)  # before listing: a change meanwhile is seen next time
+        listed: list[bytes] = _listed(workspace)
+    else:
+        listed = list(rows)
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if walk:
+            kept = set(listed)
+            store.remove(db, [row[0] for path, row in rows.items() if path not in kept])
+            store.replace_watched(db, watched)
+        for path in listed:
+            row = rows.get(path)
+            try:
+                now = signature(os.stat(path, dir_fd=fd, follow_symlinks=False))
+            except OSError:
+                now = None
+            if row is not None and now is not None and row[1] == now:
+                continue
+            _index(db, workspace, path, None if row is None else row[0], start)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def _watched_unchanged(db: sqlite3.Connection, fd: int) -> bool:
+    for path, recorded in store.watched(db):
+        try:
+            st = os.stat(path, dir_fd=fd, follow_symlinks=False)
+        except OSError:
+            return False
+        if (st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != (recorded[0], recorded[1], recorded[3]):
+            return False
+    return True
+
+
+def _trusted(sig: Signature, start: int) -> Signature:
+    if max(sig[0], sig[1]) > start - RACY_NS:
+        return (_UNTRUSTED, sig[1], sig[2], sig[3])
+    return sig
+
+
+def _watch_list(fd: int, start: int) -> list[tuple[bytes, Signature]]:
+    """Every directory ripgrep could walk into (hidden ones and symlinks skipped, as it does)
+    and every ignore file in them, with their signatures."""
+    entries: list[tuple[bytes, Signature]] = []
+    for top, dirs, names, dir_fd in os.fwalk(b".", dir_fd=fd):
+        entries.append((top, _trusted(signature(os.fstat(dir_fd)), start)))
+        for name in [*names, *dirs]:
+            if name in IGNORE_FILES or name == b".git":
+                path = top + b"/" + name
+                try:
+                    st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+                except OSError:
+                    continue
+                entries.append((path, _trusted(signature(st), start)))
+                if name == b".git" and stat.S_ISDIR(st.st_mode):
+                    for inner in (b"info", b"info/exclude"):
+                        try:
+                            inner_st = os.stat(b".git/" + inner, dir_fd=dir_fd)
+                        except OSError:
+                            continue
+                        entries.append((path + b"/" + inner, _trusted(signature(inner_st), start)))
+        dirs[:] = [name for name in dirs if not name.startswith(b".")]
+    return entries
+
+
+def _listed(workspace: Workspace) -> list[bytes]:
+    """The files ``search_code``'s ripgrep walk would search, as ``./``-relative paths."""
+    arguments = [rg_binary(), "--files", "--null", *FILTER_FLAGS]
+    if not workspace.allow_secrets:
+        arguments.extend(secret_exclude_flags())
+    done = subprocess.run(
+        arguments, cwd=workspace.root, capture_output=True, stdin=subprocess.DEVNULL, check=False
+    )
+    if done.returncode not in (0, 1, 2):
+        raise ToolError(f"ripgrep could not list the files (exit status {done.returncode})")
+    return [b"./" + path for path in done.stdout.split(b"\0") if path]
+
+
+def _index(
+    db: sqlite3.Connection, workspace: Workspace, path: bytes, old_id: int | None, start: int
+) -> None:
+    relative = os.fsdecode(path).removeprefix("./")
+    try:
+        with workspace.opened(relative) as handle:
+            sig = signature(os.fstat(handle.fd))
+            data = handle.read(MAX_INDEX_BYTES + 1)
+    except (OSError, ToolError):  # gone, swapped, refused: rg and the search's checks decide
+        store.put(db, path, old_id, (_UNTRUSTED, 0, 0, 0), Kind.ALWAYS, None)
+        return
+    trusted = _trusted(sig, start)
+    utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")  # ripgrep transcodes these; not indexed
+    if trusted[0] == _UNTRUSTED or len(data) > MAX_INDEX_BYTES or utf16:
+        store.put(db, path, old_id, trusted, Kind.ALWAYS, None)
+        return
+    nul = data.find(b"\0")
+    kind = Kind.TEXT
+    if nul >= 0:
+        kind, data = Kind.BINARY, data[:nul]
+    text = data.decode("utf-8", "replace")
+    # ripgrep folds these two into ASCII letters when ignoring case; SQLite does not
+    text = text.replace("\u212a", "k").replace("\u017f", "s")
+    store.put(db, path, old_id, trusted, kind, text)
