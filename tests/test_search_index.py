@@ -126,6 +126,20 @@ async def test_same_hits_as_ripgrep(workspace: Path, tmp_path: Path, settled: No
     assert set(paths) - {"./utf16.txt"} == holders - {"./bin.dat"}  # UTF-16: always a candidate
 
 
+async def test_big_files_searched_as_the_tree_would(
+    workspace: Path, tmp_path: Path, settled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file too big to index may hold a NUL past what was read (then ripgrep's walk treats it
+    as binary, unlike a file named to it): such a candidate sends the query to the plain
+    search."""
+    monkeypatch.setattr(refresh_module, "MAX_INDEX_BYTES", 64)
+    generated_tree(workspace)
+    write_tree(workspace, {"big.dat": b"gamma_ray\n" * 20 + b"\x00gamma_ray\n"})
+    on, off = contexts(workspace, tmp_path / "cache")
+    await assert_same(on, off)
+    assert await indexed_paths(on, "gamma_ray", regex=False, globs=[], relative=".") is None
+
+
 async def test_same_hits_after_changes(workspace: Path, tmp_path: Path, settled: None) -> None:
     generated_tree(workspace)
     on, off = contexts(workspace, tmp_path / "cache")

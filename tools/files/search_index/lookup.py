@@ -76,6 +76,6 @@ def _lookup(workspace: Workspace, cache_dir: Path, literals: list[str]) -> list[
             rows = store.candidates(db, literals)
         finally:
             db.close()
-    if len(rows) > MAX_CANDIDATES or any(kind == Kind.BINARY for _, kind in rows):
+    if len(rows) > MAX_CANDIDATES or any(kind in (Kind.BINARY, Kind.BIG) for _, kind in rows):
         return None
     return sorted(os.fsdecode(path) for path, _ in rows)

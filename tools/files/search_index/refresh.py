@@ -40,32 +40,63 @@ def refresh(db: sqlite3.Connection, workspace: Workspace) -> None:
     """Update the index of ``workspace`` in ``db`` to the tree as it is now."""
     start = time.time_ns()
     fd = workspace.fd
+    if store.count(db) and _watched_unchanged(db, fd):
+        changed = _changed(db, fd)  # the file set is as it was: only contents may differ
+        if not changed:
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            for path, old_id in changed:
+                _index(db, workspace, path, old_id, start)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return
     rows = store.files(db)
-    walk = not rows or not _watched_unchanged(db, fd)
-    if walk:
-        watched = _watch_list(fd, start)  # before listing: a change meanwhile is seen next time
-        listed: list[bytes] = _listed(workspace)
-    else:
-        listed = list(rows)
+    watched = _watch_list(fd, start)  # before listing: a change meanwhile is seen next time
+    listed = _listed(workspace)
     db.execute("BEGIN IMMEDIATE")
     try:
-        if walk:
-            kept = set(listed)
-            store.remove(db, [row[0] for path, row in rows.items() if path not in kept])
-            store.replace_watched(db, watched)
+        kept = set(listed)
+        store.remove(db, [row[0] for path, row in rows.items() if path not in kept])
+        store.replace_watched(db, watched)
         for path in listed:
             row = rows.get(path)
-            try:
-                now = signature(os.stat(path, dir_fd=fd, follow_symlinks=False))
-            except OSError:
-                now = None
-            if row is not None and now is not None and row[1] == now:
+            if row is not None and row[1] == _stat(path, fd):
                 continue
             _index(db, workspace, path, None if row is None else row[0], start)
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
         raise
+
+
+def _stat(path: bytes, fd: int) -> Signature | None:
+    try:
+        return signature(os.stat(path, dir_fd=fd, follow_symlinks=False))
+    except OSError:
+        return None
+
+
+def _changed(db: sqlite3.Connection, fd: int) -> list[tuple[bytes, int]]:
+    """The known files whose signature is not the one they were indexed at."""
+    changed: list[tuple[bytes, int]] = []
+    stat_ = os.stat
+    for path, id_, mtime, ctime, size, ino in store.signatures(db):
+        try:
+            st = stat_(path, dir_fd=fd, follow_symlinks=False)
+        except OSError:
+            changed.append((path, id_))
+            continue
+        if (
+            st.st_mtime_ns != mtime
+            or st.st_ctime_ns != ctime
+            or st.st_size != size
+            or st.st_ino != ino
+        ):
+            changed.append((path, id_))
+    return changed
 
 
 def _watched_unchanged(db: sqlite3.Connection, fd: int) -> bool:
@@ -135,11 +166,13 @@ def _index(
         store.put(db, path, old_id, (_UNTRUSTED, 0, 0, 0), Kind.ALWAYS, None)
         return
     trusted = _trusted(sig, start)
-    utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")  # ripgrep transcodes these; not indexed
-    if trusted[0] == _UNTRUSTED or len(data) > MAX_INDEX_BYTES or utf16:
-        store.put(db, path, old_id, trusted, Kind.ALWAYS, None)
-        return
     nul = data.find(b"\0")
+    utf16 = data[:2] in (b"\xff\xfe", b"\xfe\xff")  # ripgrep transcodes these; not indexed
+    if trusted[0] == _UNTRUSTED or utf16 or (nul < 0 and len(data) > MAX_INDEX_BYTES):
+        # a big file may still hold a NUL further on: searched as the tree would search it
+        big = nul < 0 and len(data) > MAX_INDEX_BYTES
+        store.put(db, path, old_id, trusted, Kind.BIG if big else Kind.ALWAYS, None)
+        return
     kind = Kind.TEXT
     if nul >= 0:
         kind, data = Kind.BINARY, data[:nul]

@@ -31,6 +31,9 @@ class Kind(IntEnum):
     ALWAYS = 2
     """Not indexed (too big, not UTF-8-like, unreadable through the workspace, or changed too
     recently to trust its modification time): always a candidate."""
+    BIG = 3
+    """Too big to index and no NUL in what was read: always a candidate, and (as it may hold a
+    NUL further on, which makes it binary) the query falls back to the plain search."""
 
 
 Signature = tuple[int, int, int, int]
@@ -86,6 +89,11 @@ def files(db: sqlite3.Connection) -> dict[bytes, tuple[int, Signature, int]]:
     return {path: (id_, (mt, ct, size, ino), kind) for path, id_, mt, ct, size, ino, kind in rows}
 
 
+def signatures(db: sqlite3.Connection) -> sqlite3.Cursor:
+    """(path, id, mtime, ctime, size, inode) of every file, as a cursor."""
+    return db.execute("SELECT path, id, mtime, ctime, size, ino FROM files")
+
+
 def watched(db: sqlite3.Connection) -> list[tuple[bytes, Signature]]:
     rows = db.execute("SELECT path, mtime, ctime, ino FROM watched")
     return [(path, (mt, ct, 0, ino)) for path, mt, ct, ino in rows]
@@ -129,8 +137,8 @@ def candidates(db: sqlite3.Connection, literals: list[str]) -> list[tuple[bytes,
     match = " AND ".join('"' + literal.replace('"', '""') + '"' for literal in literals)
     rows = db.execute(
         "SELECT path, kind FROM files WHERE id IN (SELECT rowid FROM body WHERE body MATCH ?) "
-        "OR kind = ?",
-        (match, int(Kind.ALWAYS)),
+        "OR kind IN (?, ?)",
+        (match, int(Kind.ALWAYS), int(Kind.BIG)),
     )
     return [(path, kind) for path, kind in rows]
 
