@@ -24,7 +24,7 @@ from tools.files.search_index import refresh as refresh_module
 from tools.files.search_index import store
 from tools.files.search_index.literals import required_literals
 from tools.files.search_index.lookup import indexed_paths
-from tools.settings import ToolSettings
+from tools.settings import ToolSettings, server_tool_settings
 
 pytestmark = pytest.mark.anyio
 
@@ -223,3 +223,10 @@ async def test_index_file_private_and_off_by_default(workspace: Path, tmp_path: 
 )
 def test_required_literals(query: str, regex: bool, expected: list[str] | None) -> None:
     assert required_literals(query, regex=regex) == expected
+
+
+def test_servers_use_auto_unless_the_operator_chose(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FAST_GENAI_SEARCH_INDEX", raising=False)
+    assert server_tool_settings(ToolSettings()).search_index == "auto"
+    monkeypatch.setenv("FAST_GENAI_SEARCH_INDEX", "off")
+    assert server_tool_settings(ToolSettings()).search_index == "off"

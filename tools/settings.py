@@ -211,3 +211,11 @@ class ToolSettings(AppSettings):
         validation_alias=env("JIRA_PERSONAL_TOKEN", "jira_personal_token"),
         description="Jira Server/Data Center personal access token.",
     )
+
+
+def server_tool_settings(settings: ToolSettings) -> ToolSettings:
+    """``settings`` as a long-running server uses them: the search index on ``auto`` unless the
+    operator chose (environment, ``.env`` or config file) a value."""
+    if "search_index" in settings.model_fields_set:
+        return settings
+    return settings.model_copy(update={"search_index": "auto"})
