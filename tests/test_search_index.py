@@ -230,3 +230,23 @@ def test_servers_use_auto_unless_the_operator_chose(monkeypatch: pytest.MonkeyPa
     assert server_tool_settings(ToolSettings()).search_index == "auto"
     monkeypatch.setenv("FAST_GENAI_SEARCH_INDEX", "off")
     assert server_tool_settings(ToolSettings()).search_index == "off"
+
+
+async def test_index_busy_elsewhere_searches_without_it(
+    workspace: Path, tmp_path: Path, settled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process refreshing the same index (its write lock held): the search goes on
+    without the index rather than wait for minutes, with the same hits."""
+    generated_tree(workspace)
+    on, off = contexts(workspace, tmp_path / "cache")
+    await search_code(on, "gamma_ray")  # built
+    monkeypatch.setattr(store, "BUSY_SECONDS", 0.1)
+    other = store.connect(store.index_path(tmp_path / "cache", on.workspace.root))
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        assert await indexed_paths(on, "gamma_ray", regex=False, globs=[], relative=".") is None
+        indexed = await search_code(on, "gamma_ray")
+        assert indexed.model_dump() == (await search_code(off, "gamma_ray")).model_dump()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()

@@ -8,6 +8,7 @@ An empty list means no file can match.
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import threading
 from pathlib import Path
@@ -70,10 +71,15 @@ def _lookup(workspace: Workspace, cache_dir: Path, literals: list[str]) -> list[
     with _guard:
         lock = _locks.setdefault(workspace.root, threading.Lock())
     with lock:
-        db = store.connect(store.index_path(cache_dir, workspace.root))
+        try:
+            db = store.connect(store.index_path(cache_dir, workspace.root))
+        except (OSError, sqlite3.Error):
+            return None  # an unusable cache folder: search without the index
         try:
             refresh(db, workspace)
             rows = store.candidates(db, literals)
+        except sqlite3.OperationalError:
+            return None  # another process is building it (locked), or the disk is full
         finally:
             db.close()
     if len(rows) > MAX_CANDIDATES or any(kind in (Kind.BINARY, Kind.BIG) for _, kind in rows):

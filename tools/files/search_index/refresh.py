@@ -37,39 +37,39 @@ def signature(st: os.stat_result) -> Signature:
 
 
 def refresh(db: sqlite3.Connection, workspace: Workspace) -> None:
-    """Update the index of ``workspace`` in ``db`` to the tree as it is now."""
+    """Update the index of ``workspace`` in ``db`` to the tree as it is now.
+
+    One transaction, taken before anything is read: two processes sharing the cache folder
+    refresh one after the other, each from what the other wrote, and an interrupted build
+    leaves the index as it was (never a file set marked current with files missing)."""
     start = time.time_ns()
-    fd = workspace.fd
-    if store.count(db) and _watched_unchanged(db, fd):
-        changed = _changed(db, fd)  # the file set is as it was: only contents may differ
-        if not changed:
-            return
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            for path, old_id in changed:
-                _index(db, workspace, path, old_id, start)
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        return
-    rows = store.files(db)
-    watched = _watch_list(fd, start)  # before listing: a change meanwhile is seen next time
-    listed = _listed(workspace)
     db.execute("BEGIN IMMEDIATE")
     try:
-        kept = set(listed)
-        store.remove(db, [row[0] for path, row in rows.items() if path not in kept])
-        store.replace_watched(db, watched)
-        for path in listed:
-            row = rows.get(path)
-            if row is not None and row[1] == _stat(path, fd):
-                continue
-            _index(db, workspace, path, None if row is None else row[0], start)
+        _refresh(db, workspace, start)
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
         raise
+
+
+def _refresh(db: sqlite3.Connection, workspace: Workspace, start: int) -> None:
+    fd = workspace.fd
+    if store.count(db) and _watched_unchanged(db, fd):
+        # the file set is as it was: only contents may differ
+        for path, old_id in _changed(db, fd):
+            _index(db, workspace, path, old_id, start)
+        return
+    rows = store.files(db)
+    watched = _watch_list(fd, start)  # before listing: a change meanwhile is seen next time
+    listed = _listed(workspace)
+    kept = set(listed)
+    store.remove(db, [row[0] for path, row in rows.items() if path not in kept])
+    store.replace_watched(db, watched)
+    for path in listed:
+        row = rows.get(path)
+        if row is not None and row[1] == _stat(path, fd):
+            continue
+        _index(db, workspace, path, None if row is None else row[0], start)
 
 
 def _stat(path: bytes, fd: int) -> Signature | None:

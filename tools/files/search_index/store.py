@@ -17,6 +17,8 @@ from pathlib import Path
 from tools.private_files import private_sqlite
 
 SCHEMA_VERSION = "1"
+BUSY_SECONDS = 5.0
+"""How long a refresh waits for another process's; then the search goes without the index."""
 
 
 class Kind(IntEnum):
@@ -48,7 +50,7 @@ def index_path(cache_dir: Path, root: Path) -> Path:
 def connect(path: Path) -> sqlite3.Connection:
     """Open (creating it 0600) the index database at ``path``."""
     private_sqlite(path)
-    db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     version = _meta(db, "schema")
