@@ -140,7 +140,15 @@ async def test_big_files_searched_as_the_tree_would(
     assert await indexed_paths(on, "gamma_ray", regex=False, globs=[], relative=".") is None
 
 
-async def test_same_hits_after_changes(workspace: Path, tmp_path: Path, settled: None) -> None:
+@pytest.mark.parametrize("parallel_from", [1, 5_000])  # the stat pass in threads, in one loop
+async def test_same_hits_after_changes(
+    workspace: Path,
+    tmp_path: Path,
+    settled: None,
+    monkeypatch: pytest.MonkeyPatch,
+    parallel_from: int,
+) -> None:
+    monkeypatch.setattr(refresh_module, "PARALLEL_FROM", parallel_from)
     generated_tree(workspace)
     on, off = contexts(workspace, tmp_path / "cache")
     await assert_same(on, off)

@@ -17,6 +17,7 @@ import sqlite3
 import stat
 import subprocess
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from tools.errors import ToolError
 from tools.files.ripgrep import FILTER_FLAGS, rg_binary, secret_exclude_flags
@@ -27,6 +28,9 @@ from tools.workspace import Workspace
 MAX_INDEX_BYTES = 8 << 20
 """Bigger files are not indexed: always candidates."""
 RACY_NS = 2_000_000_000
+STAT_THREADS = 4
+PARALLEL_FROM = 5_000
+"""Below this many files one loop stats them (threads cost more than they save)."""
 IGNORE_FILES = (b".gitignore", b".ignore", b".rgignore")
 _UNTRUSTED = -1
 """Stored as the mtime of something too recent to trust, so it never looks unchanged."""
@@ -80,10 +84,29 @@ def _stat(path: bytes, fd: int) -> Signature | None:
 
 
 def _changed(db: sqlite3.Connection, fd: int) -> list[tuple[bytes, int]]:
-    """The known files whose signature is not the one they were indexed at."""
+    """The known files whose signature is not the one they were indexed at.
+
+    In a few threads: ``os.stat`` releases the GIL for its system call, which is most of the
+    cost (about 2x faster than one loop on 2 cores, measured at 74,000 files)."""
+    rows = store.signatures(db).fetchall()
+    if len(rows) < PARALLEL_FROM:
+        return _changed_among(rows, fd)
+    size = len(rows) // STAT_THREADS + 1
+    with ThreadPoolExecutor(STAT_THREADS) as pool:
+        parts = pool.map(
+            _changed_among,
+            [rows[i : i + size] for i in range(0, len(rows), size)],
+            [fd] * STAT_THREADS,
+        )
+        return [entry for part in parts for entry in part]
+
+
+def _changed_among(
+    rows: list[tuple[bytes, int, int, int, int, int]], fd: int
+) -> list[tuple[bytes, int]]:
     changed: list[tuple[bytes, int]] = []
     stat_ = os.stat
-    for path, id_, mtime, ctime, size, ino in store.signatures(db):
+    for path, id_, mtime, ctime, size, ino in rows:
         try:
             st = stat_(path, dir_fd=fd, follow_symlinks=False)
         except OSError:
