@@ -134,7 +134,10 @@ def _watched_unchanged(db: sqlite3.Connection, fd: int) -> bool:
 
 
 def _trusted(sig: Signature, start: int) -> Signature:
-    if max(sig[0], sig[1]) > start - RACY_NS:
+    """``sig``, or it marked untrusted when its mtime is too recent. Only the mtime: a later
+    write sets a new one; a recent ctime alone (a hard link added elsewhere, a chmod) does not
+    make the recorded contents doubtful (a changed ctime still causes a re-read)."""
+    if sig[0] > start - RACY_NS:
         return (_UNTRUSTED, sig[1], sig[2], sig[3])
     return sig
 
