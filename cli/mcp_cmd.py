@@ -61,11 +61,12 @@ def mcp(
     from tools.context import ToolContext
     from tools.errors import ToolError
     from tools.registry import TOOLS
+    from tools.settings import ToolSettings, server_tool_settings
 
     try:
         tool_filter = ToolFilter.parse(read_only=read_only, tools=tools, toolsets=toolsets)
         tool_filter.select(TOOLS)
-        ctx = ToolContext.local(str(workspace))
+        ctx = ToolContext.local(str(workspace), settings=server_tool_settings(ToolSettings()))
         if http:
             serve_http = _http_server(ctx, tool_filter, host, port)
     except ToolError as exc:

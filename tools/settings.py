@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -128,6 +128,18 @@ class ToolSettings(AppSettings):
         gt=0,
         description="Longest a search_code call may run; ripgrep is then stopped and killed.",
     )
+    search_index: Literal["off", "on", "auto"] = Field(
+        default="off",
+        description="A trigram index for repeated search_code calls (cache folder, kept "
+        "fresh from modification times; hits are ripgrep's own): off, on, or auto (on when "
+        "the workspace has at least search_index_min_files files). `fast-genai serve` and "
+        "`fast-genai mcp` use auto unless this is set.",
+    )
+    search_index_min_files: int = Field(
+        default=20_000,
+        ge=0,
+        description="The number of files from which search_index=auto builds and uses the index.",
+    )
     upstream_attempts: int = Field(
         default=4,
         ge=1,
@@ -200,3 +212,11 @@ class ToolSettings(AppSettings):
         validation_alias=env("JIRA_PERSONAL_TOKEN", "jira_personal_token"),
         description="Jira Server/Data Center personal access token.",
     )
+
+
+def server_tool_settings(settings: ToolSettings) -> ToolSettings:
+    """``settings`` as a long-running server uses them: the search index on ``auto`` unless the
+    operator chose (environment, ``.env`` or config file) a value."""
+    if "search_index" in settings.model_fields_set:
+        return settings
+    return settings.model_copy(update={"search_index": "auto"})

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
-from tools.settings import ToolSettings
+from tools.settings import ToolSettings, server_tool_settings
 from tools.spec import ToolSpec
 from web.db import Database
 from web.errors import install_error_handlers
@@ -48,7 +48,7 @@ def create_app(
     from web.routes import integrations as integrations_routes
 
     settings = settings or WebSettings()
-    tool_settings = tool_settings or ToolSettings()
+    tool_settings = server_tool_settings(tool_settings or ToolSettings())
     if tools is None:
         from tools.registry import TOOLS
 

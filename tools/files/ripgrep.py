@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from tools.errors import Unsupported
+from tools.workspace import SECRET_PATH_GLOBS, SECRET_PATHS, SECRET_PATTERNS
 
 _EXE = "rg.exe" if sys.platform == "win32" else "rg"
 
@@ -26,6 +27,15 @@ FILTER_FLAGS: tuple[str, ...] = (
 count outside git repositories too, and ignore files above the workspace root (or the user's
 global excludes file) do not. Hidden files are skipped and symlinks are not followed (ripgrep's
 defaults)."""
+
+
+def secret_exclude_flags() -> list[str]:
+    """``--iglob`` flags that keep secret-looking files out of a walk (after any caller's globs,
+    so these win)."""
+    flags = [f"--iglob=!{pattern}" for pattern in SECRET_PATTERNS]
+    flags.extend(f"--iglob=!**/{secret}" for secret in SECRET_PATHS)
+    flags.extend(f"--iglob=!**/{secret}" for secret in SECRET_PATH_GLOBS)
+    return flags
 
 
 @cache

@@ -29,16 +29,11 @@ from pydantic_core import from_json
 from tools import beneath
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, ToolError
-from tools.files.ripgrep import FILTER_FLAGS, rg_binary
+from tools.files.ripgrep import FILTER_FLAGS, rg_binary, secret_exclude_flags
+from tools.files.search_index.lookup import indexed_paths
 from tools.files.search_verify import verified_hits
 from tools.result_budget import ResultBudget, json_size, string_bytes
-from tools.workspace import (
-    SECRET_PATH_GLOBS,
-    SECRET_PATHS,
-    SECRET_PATTERNS,
-    is_secret_path,
-    shown_name,
-)
+from tools.workspace import is_secret_path, shown_name
 
 MAX_LINE_CHARS = 500
 """Longer lines are cut to this many characters around the match."""
@@ -174,9 +169,11 @@ async def search_code(
     target = ctx.workspace.resolve(path)
     relative = ctx.workspace.relative(target)
     limit = max_results if max_results is not None else ctx.settings.max_results
+    paths = await indexed_paths(ctx, query, regex=regex, globs=globs, relative=relative)
     arguments = _rg_arguments(
         query,
         target=relative,
+        paths=paths,
         regex=regex,
         case_sensitive=case_sensitive,
         globs=globs,
@@ -195,7 +192,10 @@ async def search_code(
     timeout = ctx.settings.search_timeout
     try:
         with anyio.fail_after(timeout):  # rg is killed on the way out (see _run)
-            warnings = await _run(ctx, arguments, ctx.workspace.root, collector)
+            if paths == []:  # the index: no file holds the query's literals
+                warnings = []
+            else:
+                warnings = await _run(ctx, arguments, ctx.workspace.root, collector)
     except TimeoutError:
         raise ToolError(
             f"the search took longer than {timeout:g} s and was stopped",
@@ -271,8 +271,10 @@ def _rg_arguments(
     globs: list[str],
     context_lines: int,
     exclude_secrets: bool,
+    paths: list[str] | None = None,
 ) -> list[str]:
-    """rg's arguments; every value is attached with ``=`` so none can pass for a flag."""
+    """rg's arguments; every value is attached with ``=`` so none can pass for a flag.
+    ``paths`` (``./``-relative files) replace ``target`` when given: the index's candidates."""
     arguments = ["--json", *FILTER_FLAGS]
     if case_sensitive is None:
         arguments.append("--smart-case")
@@ -284,11 +286,13 @@ def _rg_arguments(
         arguments.append(f"--context={context_lines}")
     arguments.extend(f"--glob={glob}" for glob in globs)
     if exclude_secrets:  # after the caller's globs, so these win
-        arguments.extend(f"--iglob=!{pattern}" for pattern in SECRET_PATTERNS)
-        arguments.extend(f"--iglob=!**/{secret}" for secret in SECRET_PATHS)
-        arguments.extend(f"--iglob=!**/{secret}" for secret in SECRET_PATH_GLOBS)
+        arguments.extend(secret_exclude_flags())
     arguments.append(f"--regexp={query}")
-    arguments.extend(["--", "." if target == "." else "./" + target])
+    arguments.append("--")
+    if paths is not None:
+        arguments.extend(paths)
+    else:
+        arguments.append("." if target == "." else "./" + target)
     return arguments
 
 

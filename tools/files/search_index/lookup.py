@@ -1,0 +1,87 @@
+"""Which files ``search_code`` hands ripgrep when the index is on: the candidates, or ``None``.
+
+``None`` means "search the whole tree as usual": the index is off, or it cannot promise that
+ripgrep over the candidates finds what ripgrep over the tree finds (see the package docstring).
+An empty list means no file can match.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import threading
+from pathlib import Path
+
+import anyio
+
+from tools.context import ToolContext
+from tools.files.ripgrep import FILTER_FLAGS, rg_binary
+from tools.files.search_index import store
+from tools.files.search_index.literals import required_literals
+from tools.files.search_index.refresh import refresh
+from tools.files.search_index.store import Kind
+from tools.workspace import Workspace
+
+MAX_CANDIDATES = 5_000
+"""More candidates than this: ripgrep's own walk is as fast, and the command line stays short."""
+
+_locks: dict[Path, threading.Lock] = {}
+_large: dict[Path, bool] = {}
+_guard = threading.Lock()
+
+
+async def indexed_paths(
+    ctx: ToolContext, query: str, *, regex: bool, globs: list[str], relative: str
+) -> list[str] | None:
+    """The ``./``-relative files to search, or ``None`` to search the tree."""
+    mode = ctx.settings.search_index
+    if mode == "off" or globs or relative != ".":
+        return None  # globs and ignore rules do not apply to paths named on rg's command line
+    literals = required_literals(query, regex=regex)
+    if literals is None:
+        return None
+    cache_dir = ctx.settings.cache_dir
+    minimum = ctx.settings.search_index_min_files
+    workspace = ctx.workspace
+    if mode == "auto" and not await anyio.to_thread.run_sync(_is_large, workspace, minimum):
+        return None
+    return await anyio.to_thread.run_sync(_lookup, workspace, cache_dir, literals)
+
+
+def _is_large(workspace: Workspace, minimum: int) -> bool:
+    """Whether the tree has at least ``minimum`` files (counted once per process)."""
+    with _guard:
+        known = _large.get(workspace.root)
+    if known is None:
+        done = subprocess.run(
+            [rg_binary(), "--files", "--null", *FILTER_FLAGS],
+            cwd=workspace.root,
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+        known = done.stdout.count(b"\0") >= minimum
+        with _guard:
+            _large[workspace.root] = known
+    return known
+
+
+def _lookup(workspace: Workspace, cache_dir: Path, literals: list[str]) -> list[str] | None:
+    with _guard:
+        lock = _locks.setdefault(workspace.root, threading.Lock())
+    with lock:
+        try:
+            db = store.connect(store.index_path(cache_dir, workspace.root))
+        except (OSError, sqlite3.Error):
+            return None  # an unusable cache folder: search without the index
+        try:
+            refresh(db, workspace)
+            rows = store.candidates(db, literals)
+        except sqlite3.OperationalError:
+            return None  # another process is building it (locked), or the disk is full
+        finally:
+            db.close()
+    if len(rows) > MAX_CANDIDATES or any(kind in (Kind.BINARY, Kind.BIG) for _, kind in rows):
+        return None
+    return sorted(os.fsdecode(path) for path, _ in rows)
