@@ -31,7 +31,7 @@ from tools.context import ToolContext
 from tools.errors import InvalidArgument, ToolError
 from tools.files.ripgrep import FILTER_FLAGS, rg_binary, secret_exclude_flags
 from tools.files.search_index.lookup import indexed_paths
-from tools.files.search_verify import verified_hits
+from tools.files.search_verify import Spot, verified_hits
 from tools.result_budget import ResultBudget, json_size, string_bytes
 from tools.workspace import is_secret_path, shown_name
 
@@ -202,7 +202,7 @@ async def search_code(
             hint="narrow it with path or glob; the operator sets FAST_GENAI_SEARCH_TIMEOUT",
         ) from None
     hits, dropped, linked = await anyio.to_thread.run_sync(
-        verified_hits, ctx.workspace, collector.sorted_hits()
+        verified_hits, ctx.workspace, collector.sorted_groups()
     )
     for hit in hits:  # names that are not UTF-8 in their one escaped form (\xHH)
         if not hit.path.isascii():
@@ -500,9 +500,11 @@ class _Collector:
         self.done = False
         """Nothing more is needed (truncation known, context complete): rg can be stopped."""
         self.saw_summary = False
-        self._groups: list[tuple[str, list[SearchHit]]] = []
+        self._groups: list[tuple[str, list[SearchHit], list[Spot]]] = []
         self._key: str | None = None
         self._hits: list[SearchHit] | None = None
+        self._spots: list[Spot] = []
+        """Where rg saw each hit of the current file, for the check of the file on bytes."""
         self._relative = ""
         self._recent: deque[tuple[int, str]] = deque(maxlen=max(context, 1))
         self._waiting: list[tuple[int, list[str]]] = []
@@ -514,15 +516,21 @@ class _Collector:
 
     @property
     def files_with_hits(self) -> int:
-        return sum(1 for _, hits in self._groups if hits)
+        return sum(1 for _, hits, _ in self._groups if hits)
 
-    def sorted_hits(self) -> list[SearchHit]:
+    def sorted_groups(self) -> list[tuple[str, list[SearchHit], list[Spot] | None]]:
+        """The files with hits in path order: each with its hits and, without context lines,
+        where rg saw them (see :func:`tools.files.search_verify.verified_hits`)."""
         groups = sorted((group for group in self._groups if group[1]), key=lambda g: g[0])
-        hits = [hit for _, hits in groups for hit in hits]
-        if self.context:  # context after was gathered in lists as later lines arrived
+        if not self.context:
+            return list(groups)
+        for _, hits, _ in groups:  # context after was gathered in lists as later lines arrived
             for hit in hits:
                 hit.__dict__["context_after"] = tuple(hit.__dict__["context_after"])
-        return hits
+        return [(relative, hits, None) for relative, hits, _ in groups]
+
+    def sorted_hits(self) -> list[SearchHit]:
+        return [hit for _, hits, _ in self.sorted_groups() for hit in hits]
 
     def feed(self, lines: list[str]) -> None:
         """Take rg JSON lines; stops early once ``done``."""
@@ -577,7 +585,8 @@ class _Collector:
             self._hits = None
             return False
         self._hits = []
-        self._groups.append((relative, self._hits))
+        self._spots = []
+        self._groups.append((relative, self._hits, self._spots))
         return True
 
     def _seen(self, number: int, text: str) -> None:
@@ -628,11 +637,11 @@ class _Collector:
             return
         number: int = data["line_number"]
         lines = data["lines"]
-        text = lines.get("text")
+        full = lines.get("text")
         raw: bytes | None = None
-        if text is None:
-            text, raw = _text(lines)
-        text = _strip_eol(text)
+        if full is None:
+            full, raw = _text(lines)
+        text = _strip_eol(full)
         if self.full:
             self.more = True  # a hit beyond the limit: the result is truncated
             self._seen(number, _short(text))
@@ -685,6 +694,9 @@ class _Collector:
         hit = _hit(values)
         assert self._hits is not None
         self._hits.append(hit)
+        if not self.context:
+            line_bytes = raw if raw is not None else full.encode()
+            self._spots.append((number, data["absolute_offset"], line_bytes))
         self.count += 1
         if self.count >= self.limit:
             self.full = True
