@@ -79,3 +79,40 @@ def test_a_file_gone_drops_its_hits(tmp_path: Path) -> None:
     groups = _collected(tmp_path, 0)
     (tmp_path / "a.py").unlink()
     assert _kept(tmp_path, groups) == []
+
+
+@pytest.mark.parametrize("budget", [300, 2_000, 5_000, 20_000, 10**9])
+def test_the_budget_keeps_as_many_hits_as_their_exact_sizes_allow(
+    tmp_path: Path, budget: int
+) -> None:
+    """Hits taken on an upper bound of their size and counted later are the same hits as when
+    each is counted at once: as many as fit, summing their exact JSON sizes."""
+    lines = [f'import {"x" * (n * 7 % 90)} "q" {"é☕" * (n % 3)}' for n in range(300)]
+    (tmp_path / "a.py").write_text("\n".join(lines) + "\n")
+    arguments = _rg_arguments(
+        "import",
+        target=".",
+        regex=False,
+        case_sensitive=None,
+        globs=[],
+        context_lines=0,
+        exclude_secrets=True,
+    )
+    output = subprocess.run(
+        [rg_binary(), *arguments], cwd=tmp_path, capture_output=True, check=True
+    ).stdout.decode()
+    every = _Collector(limit=1000, context=0, allow_secrets=False)
+    every.feed(output.split("\n"))
+    cut = _Collector(limit=1000, context=0, allow_secrets=False, max_bytes=budget)
+    cut.feed(output.split("\n"))
+    cut.settle()
+    left, expected = budget, 0
+    for hit in every.sorted_hits():
+        size = cut._hit_bytes(hit.__dict__) + 1
+        if size > left:
+            break
+        left -= size
+        expected += 1
+    assert len(cut.sorted_hits()) == expected
+    assert cut.more == (expected < 300)
+    assert cut.budget is not None and cut.budget.left == left

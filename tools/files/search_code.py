@@ -241,6 +241,7 @@ def _fit_warnings(warnings: list[str], collector: _Collector) -> list[str]:
     """The warnings that fit in what the hits left of the budget, then how many were left out."""
     if collector.budget is None:
         return warnings
+    collector.settle()
     kept: list[str] = []
     for n, warning in enumerate(warnings):
         note = f"… and {len(warnings) - n} more warnings"
@@ -510,6 +511,10 @@ class _Collector:
         self._waiting: list[tuple[int, list[str]]] = []
         self._sized_path = ""
         self._path_bytes = 2
+        self._unsized: list[dict[str, Any]] = []
+        """Hits taken on their upper bound whose exact size is not yet spent (no context only)."""
+        self._slack = self.budget.left if self.budget is not None else 0
+        """The budget left less the upper bounds of the unsized hits."""
         self._reserved: dict[int, int] = {}
         """Bytes held for a waiting hit's context after (by ``id`` of its list), worst case;
         what its lines do not use is given back when they are in."""
@@ -617,6 +622,31 @@ class _Collector:
             size += self._worst_after()
         return size
 
+    def _take(self, values: dict[str, Any]) -> bool:
+        """Spend a hit's size from the budget; whether it fit.
+
+        Without context a hit is first taken on an upper bound of its size (6 bytes a character,
+        20 digits a number), counted exactly only once the bounds no longer fit in what is left:
+        a search far below its budget never counts, and the hits kept are the same."""
+        assert self.budget is not None
+        if not self.context:
+            upper = _HIT_FIXED_BYTES + 6 * (len(values["path"]) + len(values["text"])) + 84
+            if upper < self._slack:
+                self._slack -= upper + 1
+                self._unsized.append(values)
+                return True
+            self.settle()
+        fits = self.budget.take(self._hit_bytes(values))
+        self._slack = self.budget.left
+        return fits
+
+    def settle(self) -> None:
+        """Spend the exact sizes of the hits taken on their upper bound."""
+        if self.budget is not None and self._unsized:
+            self.budget.left -= sum(self._hit_bytes(values) + 1 for values in self._unsized)
+            self._unsized.clear()
+            self._slack = self.budget.left
+
     def _worst_after(self) -> int:
         return self.context * (MAX_LINE_CHARS * 6 + 12)  # \uXXXX: 6 bytes a character
 
@@ -683,7 +713,7 @@ class _Collector:
             "context_before": before,
             "context_after": after,
         }
-        if self.budget is not None and not self.budget.take(self._hit_bytes(values)):
+        if self.budget is not None and not self._take(values):
             self.full = self.more = True  # this hit is beyond the budget: truncated
             if self.context:
                 self._waiting.pop()  # its own context after is not needed
