@@ -32,7 +32,7 @@ def _collected(root: Path, context: int) -> list[tuple[str, list[SearchHit], lis
         [rg_binary(), *arguments], cwd=root, capture_output=True, check=True
     ).stdout
     collector = _Collector(limit=100, context=context, allow_secrets=False)
-    collector.feed(output.decode().split("\n"))
+    collector.feed(output.split(b"\n"))
     return collector.sorted_groups()
 
 
@@ -100,11 +100,11 @@ def test_the_budget_keeps_as_many_hits_as_their_exact_sizes_allow(
     )
     output = subprocess.run(
         [rg_binary(), *arguments], cwd=tmp_path, capture_output=True, check=True
-    ).stdout.decode()
+    ).stdout
     every = _Collector(limit=1000, context=0, allow_secrets=False)
-    every.feed(output.split("\n"))
+    every.feed(output.split(b"\n"))
     cut = _Collector(limit=1000, context=0, allow_secrets=False, max_bytes=budget)
-    cut.feed(output.split("\n"))
+    cut.feed(output.split(b"\n"))
     cut.settle()
     left, expected = budget, 0
     for hit in every.sorted_hits():

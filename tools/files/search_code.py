@@ -45,10 +45,10 @@ STDERR_KEEP = 16_000
 MAX_WARNINGS = 20
 PROGRESS_EVERY = 100
 
-_MATCH = '{"type":"match"'
-_CONTEXT = '{"type":"context"'
-_BEGIN = '{"type":"begin"'
-_END = '{"type":"end"'
+_MATCH = b'{"type":"match"'
+_CONTEXT = b'{"type":"context"'
+_BEGIN = b'{"type":"begin"'
+_END = b'{"type":"end"'
 _decode = json.JSONDecoder().raw_decode
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -241,11 +241,10 @@ def _fit_warnings(warnings: list[str], collector: _Collector) -> list[str]:
     """The warnings that fit in what the hits left of the budget, then how many were left out."""
     if collector.budget is None:
         return warnings
-    collector.settle()
     kept: list[str] = []
     for n, warning in enumerate(warnings):
         note = f"… and {len(warnings) - n} more warnings"
-        if not collector.budget.take(json_size(_dumps(warning)), reserve=len(note) + 12):
+        if not collector.take_more(json_size(_dumps(warning)), reserve=len(note) + 12):
             kept.append(note)
             break
         kept.append(warning)
@@ -361,17 +360,17 @@ async def _consume(ctx: ToolContext, stdout: asyncio.StreamReader, collector: _C
             pending += chunk
             continue
         pending += chunk[:cut]
-        block = pending.decode("utf-8", "replace")
+        block = bytes(pending)
         pending = bytearray(chunk[cut + 1 :])
         with _gc_paused():
-            collector.feed(block.split("\n"))
+            collector.feed(block.split(b"\n"))
         if collector.done:
             return
         if collector.count >= next_progress:
             await ctx.progress(collector.count, None, f"{collector.count} hits so far")
             next_progress = collector.count + PROGRESS_EVERY
     if pending:
-        collector.feed(pending.decode("utf-8", "replace").split("\n"))
+        collector.feed(bytes(pending).split(b"\n"))
 
 
 @contextlib.contextmanager
@@ -537,8 +536,9 @@ class _Collector:
     def sorted_hits(self) -> list[SearchHit]:
         return [hit for _, hits, _ in self.sorted_groups() for hit in hits]
 
-    def feed(self, lines: list[str]) -> None:
-        """Take rg JSON lines; stops early once ``done``."""
+    def feed(self, lines: list[bytes]) -> None:
+        """Take rg JSON lines (UTF-8: rg gives bytes that are not as base64); stops early once
+        ``done``."""
         match = self._match
         for line in lines:
             # rg writes "type" first for these four; any other line is decoded in full
@@ -551,7 +551,7 @@ class _Collector:
             elif line.startswith(_END):
                 self._end()
             elif line:
-                self._message(_decode(line)[0])
+                self._message(_decode(line.decode("utf-8", "replace"))[0])
             if self.done:
                 return
 
@@ -637,6 +637,18 @@ class _Collector:
                 return True
             self.settle()
         fits = self.budget.take(self._hit_bytes(values))
+        self._slack = self.budget.left
+        return fits
+
+    def take_more(self, size: int, *, reserve: int = 0) -> bool:
+        """Spend ``size`` bytes besides the hits (a warning), as ``ResultBudget.take`` would."""
+        assert self.budget is not None
+        if size + 1 + reserve <= self._slack:  # fits even if the unsized hits took their bounds
+            self._slack -= size + 1
+            self.budget.left -= size + 1
+            return True
+        self.settle()
+        fits = self.budget.take(size, reserve=reserve)
         self._slack = self.budget.left
         return fits
 
