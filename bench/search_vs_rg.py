@@ -125,10 +125,10 @@ def parse_cpu(json_output: bytes, limit: int) -> float:
         cut = pending.rfind(b"\n")
         if cut < 0:
             continue
-        block = pending[:cut].decode("utf-8", "replace")
+        block = bytes(pending[:cut])
         del pending[: cut + 1]
         with _gc_paused():
-            collector.feed(block.split("\n"))
+            collector.feed(block.split(b"\n"))
         if collector.done:
             break
     collector.sorted_hits()

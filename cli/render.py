@@ -40,8 +40,16 @@ def print_json(value: Any) -> None:
 
 def print_model_json(model: BaseModel) -> None:
     """A tool result as indented JSON on stdout, serialized once straight from the model (no
-    intermediate dict: a large result is held as objects plus one string, not three copies)."""
-    sys.stdout.write(model.model_dump_json(indent=2) + "\n")
+    intermediate dict: a large result is held as objects plus one string, not three copies).
+    The UTF-8 bytes go to the binary stream as they are (no decode, copy and encode again)."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a text-only stream
+        sys.stdout.write(model.model_dump_json(indent=2) + "\n")
+        return
+    sys.stdout.flush()
+    buffer.write(model.__pydantic_serializer__.to_json(model, indent=2))
+    buffer.write(b"\n")
+    buffer.flush()
 
 
 def error(message: str) -> None:

@@ -31,7 +31,7 @@ from tools.context import ToolContext
 from tools.errors import InvalidArgument, ToolError
 from tools.files.ripgrep import FILTER_FLAGS, rg_binary, secret_exclude_flags
 from tools.files.search_index.lookup import indexed_paths
-from tools.files.search_verify import verified_hits
+from tools.files.search_verify import Spot, verified_hits
 from tools.result_budget import ResultBudget, json_size, string_bytes
 from tools.workspace import is_secret_path, shown_name
 
@@ -45,10 +45,10 @@ STDERR_KEEP = 16_000
 MAX_WARNINGS = 20
 PROGRESS_EVERY = 100
 
-_MATCH = '{"type":"match"'
-_CONTEXT = '{"type":"context"'
-_BEGIN = '{"type":"begin"'
-_END = '{"type":"end"'
+_MATCH = b'{"type":"match"'
+_CONTEXT = b'{"type":"context"'
+_BEGIN = b'{"type":"begin"'
+_END = b'{"type":"end"'
 _decode = json.JSONDecoder().raw_decode
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -202,7 +202,7 @@ async def search_code(
             hint="narrow it with path or glob; the operator sets FAST_GENAI_SEARCH_TIMEOUT",
         ) from None
     hits, dropped, linked = await anyio.to_thread.run_sync(
-        verified_hits, ctx.workspace, collector.sorted_hits()
+        verified_hits, ctx.workspace, collector.sorted_groups()
     )
     for hit in hits:  # names that are not UTF-8 in their one escaped form (\xHH)
         if not hit.path.isascii():
@@ -244,7 +244,7 @@ def _fit_warnings(warnings: list[str], collector: _Collector) -> list[str]:
     kept: list[str] = []
     for n, warning in enumerate(warnings):
         note = f"… and {len(warnings) - n} more warnings"
-        if not collector.budget.take(json_size(_dumps(warning)), reserve=len(note) + 12):
+        if not collector.take_more(json_size(_dumps(warning)), reserve=len(note) + 12):
             kept.append(note)
             break
         kept.append(warning)
@@ -360,17 +360,17 @@ async def _consume(ctx: ToolContext, stdout: asyncio.StreamReader, collector: _C
             pending += chunk
             continue
         pending += chunk[:cut]
-        block = pending.decode("utf-8", "replace")
+        block = bytes(pending)
         pending = bytearray(chunk[cut + 1 :])
         with _gc_paused():
-            collector.feed(block.split("\n"))
+            collector.feed(block.split(b"\n"))
         if collector.done:
             return
         if collector.count >= next_progress:
             await ctx.progress(collector.count, None, f"{collector.count} hits so far")
             next_progress = collector.count + PROGRESS_EVERY
     if pending:
-        collector.feed(pending.decode("utf-8", "replace").split("\n"))
+        collector.feed(bytes(pending).split(b"\n"))
 
 
 @contextlib.contextmanager
@@ -500,32 +500,45 @@ class _Collector:
         self.done = False
         """Nothing more is needed (truncation known, context complete): rg can be stopped."""
         self.saw_summary = False
-        self._groups: list[tuple[str, list[SearchHit]]] = []
+        self._groups: list[tuple[str, list[SearchHit], list[Spot]]] = []
         self._key: str | None = None
         self._hits: list[SearchHit] | None = None
+        self._spots: list[Spot] = []
+        """Where rg saw each hit of the current file, for the check of the file on bytes."""
         self._relative = ""
         self._recent: deque[tuple[int, str]] = deque(maxlen=max(context, 1))
         self._waiting: list[tuple[int, list[str]]] = []
         self._sized_path = ""
         self._path_bytes = 2
+        self._unsized: list[dict[str, Any]] = []
+        """Hits taken on their upper bound whose exact size is not yet spent (no context only)."""
+        self._slack = self.budget.left if self.budget is not None else 0
+        """The budget left less the upper bounds of the unsized hits."""
         self._reserved: dict[int, int] = {}
         """Bytes held for a waiting hit's context after (by ``id`` of its list), worst case;
         what its lines do not use is given back when they are in."""
 
     @property
     def files_with_hits(self) -> int:
-        return sum(1 for _, hits in self._groups if hits)
+        return sum(1 for _, hits, _ in self._groups if hits)
 
-    def sorted_hits(self) -> list[SearchHit]:
+    def sorted_groups(self) -> list[tuple[str, list[SearchHit], list[Spot] | None]]:
+        """The files with hits in path order: each with its hits and, without context lines,
+        where rg saw them (see :func:`tools.files.search_verify.verified_hits`)."""
         groups = sorted((group for group in self._groups if group[1]), key=lambda g: g[0])
-        hits = [hit for _, hits in groups for hit in hits]
-        if self.context:  # context after was gathered in lists as later lines arrived
+        if not self.context:
+            return list(groups)
+        for _, hits, _ in groups:  # context after was gathered in lists as later lines arrived
             for hit in hits:
                 hit.__dict__["context_after"] = tuple(hit.__dict__["context_after"])
-        return hits
+        return [(relative, hits, None) for relative, hits, _ in groups]
 
-    def feed(self, lines: list[str]) -> None:
-        """Take rg JSON lines; stops early once ``done``."""
+    def sorted_hits(self) -> list[SearchHit]:
+        return [hit for _, hits, _ in self.sorted_groups() for hit in hits]
+
+    def feed(self, lines: list[bytes]) -> None:
+        """Take rg JSON lines (UTF-8: rg gives bytes that are not as base64); stops early once
+        ``done``."""
         match = self._match
         for line in lines:
             # rg writes "type" first for these four; any other line is decoded in full
@@ -538,7 +551,7 @@ class _Collector:
             elif line.startswith(_END):
                 self._end()
             elif line:
-                self._message(_decode(line)[0])
+                self._message(_decode(line.decode("utf-8", "replace"))[0])
             if self.done:
                 return
 
@@ -577,7 +590,8 @@ class _Collector:
             self._hits = None
             return False
         self._hits = []
-        self._groups.append((relative, self._hits))
+        self._spots = []
+        self._groups.append((relative, self._hits, self._spots))
         return True
 
     def _seen(self, number: int, text: str) -> None:
@@ -608,6 +622,43 @@ class _Collector:
             size += self._worst_after()
         return size
 
+    def _take(self, values: dict[str, Any]) -> bool:
+        """Spend a hit's size from the budget; whether it fit.
+
+        Without context a hit is first taken on an upper bound of its size (6 bytes a character,
+        20 digits a number), counted exactly only once the bounds no longer fit in what is left:
+        a search far below its budget never counts, and the hits kept are the same."""
+        assert self.budget is not None
+        if not self.context:
+            upper = _HIT_FIXED_BYTES + 6 * (len(values["path"]) + len(values["text"])) + 84
+            if upper < self._slack:
+                self._slack -= upper + 1
+                self._unsized.append(values)
+                return True
+            self.settle()
+        fits = self.budget.take(self._hit_bytes(values))
+        self._slack = self.budget.left
+        return fits
+
+    def take_more(self, size: int, *, reserve: int = 0) -> bool:
+        """Spend ``size`` bytes besides the hits (a warning), as ``ResultBudget.take`` would."""
+        assert self.budget is not None
+        if size + 1 + reserve <= self._slack:  # fits even if the unsized hits took their bounds
+            self._slack -= size + 1
+            self.budget.left -= size + 1
+            return True
+        self.settle()
+        fits = self.budget.take(size, reserve=reserve)
+        self._slack = self.budget.left
+        return fits
+
+    def settle(self) -> None:
+        """Spend the exact sizes of the hits taken on their upper bound."""
+        if self.budget is not None and self._unsized:
+            self.budget.left -= sum(self._hit_bytes(values) + 1 for values in self._unsized)
+            self._unsized.clear()
+            self._slack = self.budget.left
+
     def _worst_after(self) -> int:
         return self.context * (MAX_LINE_CHARS * 6 + 12)  # \uXXXX: 6 bytes a character
 
@@ -628,11 +679,11 @@ class _Collector:
             return
         number: int = data["line_number"]
         lines = data["lines"]
-        text = lines.get("text")
+        full = lines.get("text")
         raw: bytes | None = None
-        if text is None:
-            text, raw = _text(lines)
-        text = _strip_eol(text)
+        if full is None:
+            full, raw = _text(lines)
+        text = _strip_eol(full)
         if self.full:
             self.more = True  # a hit beyond the limit: the result is truncated
             self._seen(number, _short(text))
@@ -674,7 +725,7 @@ class _Collector:
             "context_before": before,
             "context_after": after,
         }
-        if self.budget is not None and not self.budget.take(self._hit_bytes(values)):
+        if self.budget is not None and not self._take(values):
             self.full = self.more = True  # this hit is beyond the budget: truncated
             if self.context:
                 self._waiting.pop()  # its own context after is not needed
@@ -685,6 +736,9 @@ class _Collector:
         hit = _hit(values)
         assert self._hits is not None
         self._hits.append(hit)
+        if not self.context:
+            line_bytes = raw if raw is not None else full.encode()
+            self._spots.append((number, data["absolute_offset"], line_bytes))
         self.count += 1
         if self.count >= self.limit:
             self.full = True

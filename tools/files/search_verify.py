@@ -7,13 +7,18 @@ descriptor, no symlink followed, regular files only) and a hit is kept only when
 the same line (and context lines) at the same number. Whatever ripgrep read elsewhere is thereby
 dropped; nothing from outside the workspace reaches the caller. The cost is one read of each
 file that has hits, from the page cache since ripgrep has just read it.
+
+Hits without context lines are checked on bytes: ripgrep gives each line's byte offset and its
+exact bytes, so the file's bytes at that offset must be that line, with ``number - 1`` line
+endings before it (no decoding, no split into lines). Files that ripgrep transcodes (a byte-order
+mark: its offsets are then of the decoded text) and hits with context are checked on lines.
 """
 
 from __future__ import annotations
 
 import codecs
 import os
-from itertools import groupby
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from tools.errors import HardLinkRefused, ToolError
@@ -24,6 +29,11 @@ if TYPE_CHECKING:
     from tools.files.search_code import SearchHit
 
 ELLIPSIS = "…"
+_NEWLINE = ord("\n")
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+Spot = tuple[int, int, bytes]
+"""Where ripgrep saw a hit's line: its number, its byte offset, its bytes with the line end."""
 
 
 class _Lines:
@@ -78,17 +88,52 @@ def _hit_holds(hit: SearchHit, lines: _Lines) -> bool:
     ) and all(_same(text, lines.line(number + 1 + i)) for i, text in enumerate(hit.context_after))
 
 
-def verified_hits(workspace: Workspace, hits: list[SearchHit]) -> tuple[list[SearchHit], int, int]:
+def _spots_hold(data: bytes, spots: Sequence[Spot]) -> list[bool]:
+    """For each spot (in file order): whether ``data`` has that line at that offset and number.
+
+    A line starts after a line end; a line without its line ending is the file's last:
+    ``data`` (read one byte further than the furthest line) must end there."""
+    held = []
+    number, counted = 1, 0
+    for line, offset, raw in spots:
+        if offset < counted:  # not in file order (never from ripgrep): count again
+            number, counted = 1, 0
+        number += data.count(b"\n", counted, offset)
+        counted = offset
+        end = offset + len(raw)
+        held.append(
+            number == line
+            and (offset == 0 or data[offset - 1] == _NEWLINE)  # a line starts there
+            and data.startswith(raw, offset)
+            and (raw.endswith(b"\n") or len(data) == end)
+        )
+    return held
+
+
+def verified_hits(
+    workspace: Workspace,
+    groups: Sequence[tuple[str, list[SearchHit], Sequence[Spot] | None]],
+) -> tuple[list[SearchHit], int, int]:
     """The hits that the files, opened through the workspace, confirm; how many were not; and
     how many of those were in files with several hard links (not read unless allowed).
 
-    ``hits`` come grouped by file, as ``search_code`` sorts them."""
+    ``groups`` are a file's name, its hits in line order and, for hits without context lines,
+    where ripgrep saw each of them (:data:`Spot`, one per hit)."""
     kept: list[SearchHit] = []
     dropped = linked = 0
-    for relative, group in groupby(hits, key=lambda hit: hit.path):
-        file_hits = list(group)
-        last = max(hit.line + len(hit.context_after) for hit in file_hits)
+    for relative, file_hits, spots in groups:
         try:
+            if spots is not None:
+                end = max(offset + len(raw) for _, offset, raw in spots)
+                data = workspace.read_bytes(relative, end + 1)
+                if not data.startswith(_BOMS):
+                    for hit, held in zip(file_hits, _spots_hold(data, spots), strict=True):
+                        if held:
+                            kept.append(hit)
+                        else:
+                            dropped += 1
+                    continue
+            last = max(hit.line + len(hit.context_after) for hit in file_hits)
             lines = _Lines(workspace, relative, last)
         except HardLinkRefused:
             linked += len(file_hits)
