@@ -82,7 +82,22 @@ def _empty_postgres(url: str, head: str) -> bool:
                     for schema, table in rows
                     if (schema, table) not in KEPT_TABLES
                 ]
-                if tables:
+                superuser = await connection.scalar(text("SELECT current_setting('is_superuser')"))
+                if superuser == "on":  # DELETE (~40 ms for all) with foreign keys not enforced
+                    await connection.execute(text("SET LOCAL session_replication_role = replica"))
+                    for table in tables:
+                        await connection.execute(text(f"DELETE FROM {table}"))
+                    sequences = await connection.execute(
+                        text(
+                            "SELECT schemaname, sequencename FROM pg_sequences"
+                            " WHERE schemaname IN ('public', 'dbos')"
+                        )
+                    )
+                    for schema, sequence in list(sequences):
+                        await connection.execute(
+                            text(f'ALTER SEQUENCE "{schema}"."{sequence}" RESTART')
+                        )
+                elif tables:  # TRUNCATE (~0.4 s) otherwise
                     await connection.execute(
                         text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
                     )
