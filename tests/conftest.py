@@ -71,6 +71,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             )
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2 with its smallest cost for accounts made in the test process: the real algorithm
+    and code paths, without the ~0.1 s per hash (x3 per registered user) that the defaults cost,
+    which is deliberate in production and only slows tests. ``serve`` processes keep the
+    defaults."""
+    import functools
+
+    import fastapi_users.password
+    from pwdlib.hashers.argon2 import Argon2Hasher
+
+    cheap = functools.partial(Argon2Hasher, time_cost=1, memory_cost=1024, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fastapi_users.password, "Argon2Hasher", cheap)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _isolated_config(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from fastapi import FastAPI
 
 from agent.settings import AgentSettings
 from tests.web.scripted_model import scripted_model
+from tools.private_files import private_sqlite
 from web.app import create_app
 from web.migrate import upgrade
 from web.runs.durable import build_durable_agent
@@ -45,15 +47,101 @@ def _reset_postgres(url: str) -> None:
     asyncio.run(reset())
 
 
+KEPT_TABLES = {("public", "alembic_version"), ("dbos", "dbos_migrations")}
+"""What says which schema a database is at: emptying the others leaves a migrated database."""
+
+
+def _empty_postgres(url: str, head: str) -> bool:
+    """Empty every table of a database already at ``head`` (faster than dropping the schemas
+    and migrating again); ``False``, touching nothing, when it is not at ``head``."""
+    import asyncio
+
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    async def empty() -> bool:
+        engine = create_async_engine(url)
+        try:
+            async with engine.begin() as connection:
+                revisions = await connection.execute(
+                    text(
+                        "SELECT version_num FROM alembic_version"
+                        " WHERE to_regclass('public.alembic_version') IS NOT NULL"
+                    )
+                )
+                if [row[0] for row in revisions] != [head]:
+                    return False
+                rows = await connection.execute(
+                    text(
+                        "SELECT schemaname, tablename FROM pg_tables"
+                        " WHERE schemaname IN ('public', 'dbos')"
+                    )
+                )
+                tables = [
+                    f'"{schema}"."{table}"'
+                    for schema, table in rows
+                    if (schema, table) not in KEPT_TABLES
+                ]
+                superuser = await connection.scalar(text("SELECT current_setting('is_superuser')"))
+                if superuser == "on":  # DELETE (~40 ms for all) with foreign keys not enforced
+                    await connection.execute(text("SET LOCAL session_replication_role = replica"))
+                    for table in tables:
+                        await connection.execute(text(f"DELETE FROM {table}"))
+                    sequences = await connection.execute(
+                        text(
+                            "SELECT schemaname, sequencename FROM pg_sequences"
+                            " WHERE schemaname IN ('public', 'dbos')"
+                        )
+                    )
+                    for schema, sequence in list(sequences):
+                        await connection.execute(
+                            text(f'ALTER SEQUENCE "{schema}"."{sequence}" RESTART')
+                        )
+                elif tables:  # TRUNCATE (~0.4 s) otherwise
+                    await connection.execute(
+                        text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+                    )
+                return True
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(empty())
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session; each test gets a copy (migrating costs more)."""
+    path = tmp_path_factory.mktemp("migrated") / "template.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    from web.migrate import alembic_config
+
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
 @pytest.fixture(params=DATABASES)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty, migrated database: a SQLite file, or the test PostgreSQL database reset."""
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_sqlite: Path, head_revision: str
+) -> Iterator[str]:
+    """An empty, migrated database: a copy of a migrated SQLite file, or the test PostgreSQL
+    database emptied (reset and migrated when it is not at the head revision)."""
     if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+        path = private_sqlite(tmp_path / "test.db")
+        shutil.copyfile(migrated_sqlite, path)
+        url = f"sqlite+aiosqlite:///{path}"
     else:
         url = normalise_database_url(os.environ[PG_ENV])
-        _reset_postgres(url)
-    upgrade(url)
+        if not _empty_postgres(url, head_revision):
+            _reset_postgres(url)
+            upgrade(url)
     yield url
 
 
