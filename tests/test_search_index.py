@@ -23,7 +23,7 @@ from tools.files.search_code import search_code
 from tools.files.search_index import refresh as refresh_module
 from tools.files.search_index import store
 from tools.files.search_index.literals import required_literals
-from tools.files.search_index.lookup import indexed_paths
+from tools.files.search_index.lookup import background_build, indexed_paths
 from tools.settings import ToolSettings, server_tool_settings
 
 pytestmark = pytest.mark.anyio
@@ -209,6 +209,28 @@ async def test_index_file_private_and_off_by_default(workspace: Path, tmp_path: 
         settings=ToolSettings(search_index="auto", search_index_min_files=5, cache_dir=cache),
     )
     assert await indexed_paths(auto, "alpha", regex=False, globs=[], relative=".") is None
+
+
+async def test_auto_builds_in_the_background_and_then_answers_from_the_index(
+    workspace: Path, tmp_path: Path, settled: None
+) -> None:
+    """Above the threshold, the first search does not wait for the first build (a big tree's
+    takes minutes): it searches without the index while the build runs, later ones use it."""
+    write_tree(workspace, {f"f{i}.txt": ("alpha\n" if i == 3 else "beta\n") for i in range(8)})
+    cache = tmp_path / "cache"
+    auto = ToolContext.local(
+        str(workspace),
+        settings=ToolSettings(search_index="auto", search_index_min_files=5, cache_dir=cache),
+    )
+    first = await indexed_paths(auto, "alpha", regex=False, globs=[], relative=".")
+    assert first is None
+    builder = background_build(auto.workspace.root)
+    if builder is not None:
+        builder.join(timeout=60)
+        assert not builder.is_alive()
+    assert await indexed_paths(auto, "alpha", regex=False, globs=[], relative=".") == ["./f3.txt"]
+    plain = ToolContext.local(str(workspace), settings=ToolSettings(cache_dir=cache))
+    assert (await search_code(auto, "alpha")).hits == (await search_code(plain, "alpha")).hits
 
 
 @pytest.mark.parametrize(

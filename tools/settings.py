@@ -132,7 +132,8 @@ class ToolSettings(AppSettings):
         default="off",
         description="A trigram index for repeated search_code calls (cache folder, kept "
         "fresh from modification times; hits are ripgrep's own): off, on, or auto (on when "
-        "the workspace has at least search_index_min_files files). `fast-genai serve` and "
+        "the workspace has at least search_index_min_files files; its first build runs in the "
+        "background and searches go without it until it is ready). `fast-genai serve` and "
         "`fast-genai mcp` use auto unless this is set.",
     )
     search_index_min_files: int = Field(

@@ -28,6 +28,8 @@ MAX_CANDIDATES = 5_000
 
 _locks: dict[Path, threading.Lock] = {}
 _large: dict[Path, bool] = {}
+_ready: dict[Path, bool] = {}
+_building: dict[Path, threading.Thread] = {}
 _guard = threading.Lock()
 
 
@@ -44,9 +46,58 @@ async def indexed_paths(
     cache_dir = ctx.settings.cache_dir
     minimum = ctx.settings.search_index_min_files
     workspace = ctx.workspace
-    if mode == "auto" and not await anyio.to_thread.run_sync(_is_large, workspace, minimum):
-        return None
+    if mode == "auto":
+        if not await anyio.to_thread.run_sync(_is_large, workspace, minimum):
+            return None
+        if not _built_or_building(workspace, cache_dir):
+            return None  # the first build runs in the background; this search goes without it
     return await anyio.to_thread.run_sync(_lookup, workspace, cache_dir, literals)
+
+
+def _built_or_building(workspace: Workspace, cache_dir: Path) -> bool:
+    """``auto`` mode: whether this process has brought the index up to date once; if not, a
+    background thread starts doing so. The first build reads every file of a big tree (about
+    1 ms of CPU a file), which no search should wait for: searches go without the index until
+    it is ready, then with it."""
+    with _guard:
+        if _ready.get(workspace.root):
+            return True
+        if workspace.root in _building:
+            return False
+        builder = threading.Thread(
+            target=_build, args=(workspace, cache_dir), name="search-index-build", daemon=True
+        )
+        _building[workspace.root] = builder
+    builder.start()
+    return False
+
+
+def _build(workspace: Workspace, cache_dir: Path) -> None:
+    with _guard:
+        lock = _locks.setdefault(workspace.root, threading.Lock())
+    ready = False
+    try:
+        with lock:
+            db = store.connect(store.index_path(cache_dir, workspace.root))
+            try:
+                refresh(db, workspace)
+                ready = True
+            finally:
+                db.close()
+    except (OSError, sqlite3.Error):
+        pass  # an unusable cache folder or a busy index: searches go on without the index
+    finally:
+        with _guard:
+            _building.pop(workspace.root, None)
+            if ready:
+                _ready[workspace.root] = True
+
+
+def background_build(root: Path) -> threading.Thread | None:
+    """The thread building ``root``'s index for ``auto`` mode, while one runs (for tests and
+    for a server that wants to wait for it at shutdown)."""
+    with _guard:
+        return _building.get(root)
 
 
 def _is_large(workspace: Workspace, minimum: int) -> bool:
