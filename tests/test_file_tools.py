@@ -29,7 +29,14 @@ from tools.files.list_files import FileEntry, list_files
 from tools.files.read_file import read_file
 from tools.registry import get_tool
 from tools.settings import ToolSettings
-from tools.workspace import shown_name
+from tools.workspace import (
+    SECRET_PATH_GLOBS,
+    SECRET_PATHS,
+    SECRET_PATTERNS,
+    is_secret_path,
+    shown_name,
+    without_secret_paths,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -561,3 +568,27 @@ def test_a_trusted_entry_equals_a_validated_entry() -> None:
     assert fast == FileEntry(path="a/b.py", kind="file", size=7)
     assert fast.model_dump_json() == FileEntry(path="a/b.py", kind="file", size=7).model_dump_json()
     assert fast.model_fields_set == set(FileEntry.model_fields)
+
+
+def _secret_like_paths() -> list[str]:
+    """Paths built from every secret pattern (its ``*`` filled, in other cases, at depths),
+    and near misses."""
+    names = []
+    for pattern in SECRET_PATTERNS:
+        for fill in ("", "x", "a.b", "Ünï"):
+            name = pattern.replace("*", fill)
+            names += [name, name.upper(), name.title(), name + ".txt", "x" + name, name + "~"]
+    paths = [*SECRET_PATHS, *(glob.replace("**", "a/b") for glob in SECRET_PATH_GLOBS)]
+    paths += [path.upper() for path in paths] + [path + "x" for path in paths]
+    paths += [path.replace("/", "/x", 1) for path in paths] + ["config", "git/config", "modules/c"]
+    every = names + paths
+    return every + [f"dir/{path}" for path in every] + [f"a.env/b/{path}" for path in every]
+
+
+def test_secret_paths_are_left_out_as_is_secret_path_decides() -> None:
+    paths = _secret_like_paths()
+    assert sum(map(is_secret_path, paths)) > len(paths) // 4  # the case has both kinds
+    kept = [path for path in paths if not is_secret_path(path)]
+    assert kept  # and near misses
+    assert without_secret_paths(paths) == kept
+    assert without_secret_paths(kept) == kept
