@@ -592,3 +592,24 @@ def test_secret_paths_are_left_out_as_is_secret_path_decides() -> None:
     assert kept  # and near misses
     assert without_secret_paths(paths) == kept
     assert without_secret_paths(kept) == kept
+
+
+async def test_the_ripgrep_walk_cut_by_the_budget_keeps_the_shallowest_entries(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the result size budget binds on the ripgrep walk, the answer holds the first entries
+    shallowest first then by path, each counted, and fits the budget."""
+    write_tree(
+        workspace,
+        {f"d{i}/s{j}/f{k}.txt": "x" for i in range(4) for j in range(4) for k in range(6)},
+    )
+    monkeypatch.setattr(list_files_module, "BFS_CAP", 0)
+    whole = await list_files(context(workspace, max_result_bytes=10**9), limit=10**6)
+    assert not whole.truncated and len(whole.entries) == 4 + 16 + 96
+    ordered = sorted(whole.entries, key=lambda entry: (entry.path.count("/"), entry.path))
+    ctx = context(workspace, max_result_bytes=3_000)
+    cut = await list_files(ctx, limit=10**6)
+    assert cut.truncated
+    assert 20 < len(cut.entries) < 116
+    assert cut.entries == sorted(ordered[: len(cut.entries)], key=lambda entry: entry.path)
+    assert len(cut.model_dump_json().encode()) <= 3_000
