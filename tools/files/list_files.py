@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import operator
 import os
 import stat
 import threading
@@ -103,7 +104,7 @@ async def list_files(
         entries, truncated = await anyio.to_thread.run_sync(walk.run, start, abandon_on_cancel=True)
     finally:
         walk.stop.set()  # a cancelled call stops its ripgrep and its scan
-    entries.sort(key=lambda entry: entry.path)
+    entries.sort(key=operator.attrgetter("path"))
     for entry in entries:  # names that are not UTF-8 in their one escaped form
         if not entry.path.isascii():
             entry.__dict__["path"] = shown_name(entry.path)
