@@ -29,7 +29,14 @@ from tools.files.list_files import FileEntry, list_files
 from tools.files.read_file import read_file
 from tools.registry import get_tool
 from tools.settings import ToolSettings
-from tools.workspace import shown_name
+from tools.workspace import (
+    SECRET_PATH_GLOBS,
+    SECRET_PATHS,
+    SECRET_PATTERNS,
+    is_secret_path,
+    shown_name,
+    without_secret_paths,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -561,3 +568,48 @@ def test_a_trusted_entry_equals_a_validated_entry() -> None:
     assert fast == FileEntry(path="a/b.py", kind="file", size=7)
     assert fast.model_dump_json() == FileEntry(path="a/b.py", kind="file", size=7).model_dump_json()
     assert fast.model_fields_set == set(FileEntry.model_fields)
+
+
+def _secret_like_paths() -> list[str]:
+    """Paths built from every secret pattern (its ``*`` filled, in other cases, at depths),
+    and near misses."""
+    names = []
+    for pattern in SECRET_PATTERNS:
+        for fill in ("", "x", "a.b", "Ünï"):
+            name = pattern.replace("*", fill)
+            names += [name, name.upper(), name.title(), name + ".txt", "x" + name, name + "~"]
+    paths = [*SECRET_PATHS, *(glob.replace("**", "a/b") for glob in SECRET_PATH_GLOBS)]
+    paths += [path.upper() for path in paths] + [path + "x" for path in paths]
+    paths += [path.replace("/", "/x", 1) for path in paths] + ["config", "git/config", "modules/c"]
+    every = names + paths
+    return every + [f"dir/{path}" for path in every] + [f"a.env/b/{path}" for path in every]
+
+
+def test_secret_paths_are_left_out_as_is_secret_path_decides() -> None:
+    paths = _secret_like_paths()
+    assert sum(map(is_secret_path, paths)) > len(paths) // 4  # the case has both kinds
+    kept = [path for path in paths if not is_secret_path(path)]
+    assert kept  # and near misses
+    assert without_secret_paths(paths) == kept
+    assert without_secret_paths(kept) == kept
+
+
+async def test_the_ripgrep_walk_cut_by_the_budget_keeps_the_shallowest_entries(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the result size budget binds on the ripgrep walk, the answer holds the first entries
+    shallowest first then by path, each counted, and fits the budget."""
+    write_tree(
+        workspace,
+        {f"d{i}/s{j}/f{k}.txt": "x" for i in range(4) for j in range(4) for k in range(6)},
+    )
+    monkeypatch.setattr(list_files_module, "BFS_CAP", 0)
+    whole = await list_files(context(workspace, max_result_bytes=10**9), limit=10**6)
+    assert not whole.truncated and len(whole.entries) == 4 + 16 + 96
+    ordered = sorted(whole.entries, key=lambda entry: (entry.path.count("/"), entry.path))
+    ctx = context(workspace, max_result_bytes=3_000)
+    cut = await list_files(ctx, limit=10**6)
+    assert cut.truncated
+    assert 20 < len(cut.entries) < 116
+    assert cut.entries == sorted(ordered[: len(cut.entries)], key=lambda entry: entry.path)
+    assert len(cut.model_dump_json().encode()) <= 3_000

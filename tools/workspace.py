@@ -98,6 +98,43 @@ def is_secret_path(relative: str) -> bool:
     )
 
 
+_NAME_EXACT = frozenset(pattern for pattern in SECRET_PATTERNS if "*" not in pattern)
+_NAME_PREFIXES = tuple(p[:-1] for p in SECRET_PATTERNS if p.find("*") == len(p) - 1)
+_NAME_SUFFIXES = tuple(p[1:] for p in SECRET_PATTERNS if p.rfind("*") == 0)
+_NAMES_BY_STRING_TESTS = len(_NAME_EXACT) + len(_NAME_PREFIXES) + len(_NAME_SUFFIXES) == len(
+    SECRET_PATTERNS
+)
+"""Every name pattern is a name, ``prefix*`` or ``*suffix``: string tests decide it."""
+
+
+def without_secret_paths(paths: list[str]) -> list[str]:
+    """``[path for path in paths if not is_secret_path(path)]`` for normalized relative paths
+    (a listing of every file checks 300,000), by set and tuple string tests on ASCII paths
+    instead of a regular expression and a ``normpath`` each (a test compares the two)."""
+    if not _NAMES_BY_STRING_TESTS:
+        return [path for path in paths if not is_secret_path(path)]
+    kept = []
+    exact, prefixes, suffixes = _NAME_EXACT, _NAME_PREFIXES, _NAME_SUFFIXES
+    for path in paths:
+        if not path.isascii():
+            if not is_secret_path(path):
+                kept.append(path)
+            continue
+        low = path.lower()
+        name = low[low.rfind("/") + 1 :]
+        if (
+            name in exact
+            or name.startswith(prefixes)
+            or name.endswith(suffixes)
+            or low in SECRET_PATHS
+            or low.endswith(_SECRET_PATH_SUFFIXES)
+            or ("modules/" in low and _SECRET_GLOB.search(low) is not None)
+        ):
+            continue
+        kept.append(path)
+    return kept
+
+
 _SURROGATE = re.compile("[\udc80-\udcff]")
 _ESCAPED = re.compile(r"\\x([89a-fA-F][0-9a-fA-F])")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import operator
 import os
 import stat
 import threading
@@ -18,9 +19,9 @@ from tools import beneath
 from tools.context import ToolContext
 from tools.errors import InvalidArgument, ToolError
 from tools.files.gitignore import IgnoreRules
-from tools.files.list_walk import BeneathStat, DirScan, RgQuery, rg_files
+from tools.files.list_walk import DirScan, RgQuery, rg_files
 from tools.result_budget import ResultBudget, string_bytes
-from tools.workspace import Workspace, is_secret_path, shown_name
+from tools.workspace import Workspace, is_secret_path, shown_name, without_secret_paths
 
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
@@ -103,7 +104,7 @@ async def list_files(
         entries, truncated = await anyio.to_thread.run_sync(walk.run, start, abandon_on_cancel=True)
     finally:
         walk.stop.set()  # a cancelled call stops its ripgrep and its scan
-    entries.sort(key=lambda entry: entry.path)
+    entries.sort(key=operator.attrgetter("path"))
     for entry in entries:  # names that are not UTF-8 in their one escaped form
         if not entry.path.isascii():
             entry.__dict__["path"] = shown_name(entry.path)
@@ -134,6 +135,9 @@ def trusted_entry(path: str, kind: EntryKind, size: int | None = None) -> FileEn
 
 
 _ENTRY_FIXED_BYTES = len('{"path":,"kind":"","size":,"target":}')
+_MAX_FIXED_BYTES = _ENTRY_FIXED_BYTES + len("symlink") + 2 + 20 + 4 + 1
+"""The most a file or directory entry's JSON holds beside its path, of which each character
+takes at most 6 bytes (``\\u001f``); the comma after it counted: bounds what a listing takes."""
 
 
 def _entry_bytes(entry: FileEntry) -> int:
@@ -211,17 +215,23 @@ class _Walk:
             entry = self._file_entry(start, root_rel, start.name)
             return ([entry] if entry is not None else []), False
         rules, ancestors = self._start_rules(start, root_rel)
-        scan = DirScan(
-            str(start), root_rel, rules, self.include_hidden, self.max_depth, self.workspace.fd
-        )
-        query = RgQuery(self.workspace, root_rel, self.include_hidden, self.globs, ancestors)
         cap = self.limit
         if self.budget is not None:
             cap = min(cap, self.budget.left // MIN_ENTRY_BYTES + 1)
-        base = 0 if root_rel == "." else root_rel.count("/") + 1
         if cap <= BFS_CAP:
             return self._breadth_first(root_rel, rules)
-        return self._entries(self._whole(scan, query, base), cap, root_rel)
+        scan = DirScan(
+            str(start),
+            root_rel,
+            rules,
+            self.include_hidden,
+            self.max_depth,
+            self.workspace.fd,
+            sizes={},
+        )
+        query = RgQuery(self.workspace, root_rel, self.include_hidden, self.globs, ancestors)
+        files = self._whole(scan, query)
+        return self._entries(scan, files, cap, root_rel)
 
     def _breadth_first(self, root_rel: str, rules: IgnoreRules) -> tuple[list[FileEntry], bool]:
         """A bounded listing: a breadth-first walk in Python that stops when the answer is full
@@ -274,14 +284,17 @@ class _Walk:
                 os.close(fd)
         return entries, False
 
-    def _whole(self, scan: DirScan, query: RgQuery, base: int) -> list[tuple[int, str, str]]:
-        """Every candidate: ripgrep walks the tree while the scan reads its directories."""
-        files: list[str] = []
+    def _whole(self, scan: DirScan, query: RgQuery) -> list[str]:
+        """The files to list: ripgrep walks the tree (the ignore rules) while the scan reads its
+        directories (their directories and symlinks, and the ``lstat`` of each regular file
+        relative to its directory's descriptor). A file is listed when ripgrep names it and
+        the scan met it as a regular file beneath the root."""
+        batches: list[list[str]] = []
         failure: list[Exception] = []
 
         def collect() -> None:
             try:
-                files.extend(rg_files(query, self.max_depth, self.stop))
+                batches.extend(rg_files(query, self.max_depth, self.stop))
             except (ToolError, OSError) as exc:  # raised in the calling thread below
                 failure.append(exc)
 
@@ -294,53 +307,57 @@ class _Walk:
             walker.join()
         if failure:
             raise failure[0]
-        candidates = [(found.depth, found.relative, found.kind) for found in scan.found]
-        candidates.extend((path.count("/") + 1 - base, path, "file") for path in files)
-        return candidates
+        sizes = scan.sizes if scan.sizes is not None else {}
+        files = [path for batch in batches for path in batch if path in sizes]
+        if not self.workspace.allow_secrets:  # ripgrep's globs left them out already
+            files = without_secret_paths(files)
+        return files
 
     def _entries(
-        self, candidates: list[tuple[int, str, str]], cap: int, root_rel: str
+        self, scan: DirScan, files: list[str], cap: int, root_rel: str
     ) -> tuple[list[FileEntry], bool]:
-        """The first entries, shallowest first then by path, each checked, within the budget."""
+        """The first ``cap`` entries, shallowest first then by path, within the budget."""
+        found = [(item.depth, item.relative, item.kind) for item in scan.found]
         if self.matcher is not None:
             prefix = "" if root_rel == "." else root_rel + "/"
             accepts = self.matcher.accepts
-            negated = self.matcher.negated  # then ripgrep already left the matches out
-            candidates = [
-                c
-                for c in candidates
-                if (c[2] == "file" and negated)
-                or (c[2] != "dir" and accepts(c[1], c[1][len(prefix) :]))
-            ]
-        truncated = len(candidates) > cap
-        chosen = heapq.nsmallest(cap, candidates) if truncated else sorted(candidates)
-        checked = BeneathStat(self.workspace)
-        entries: list[FileEntry] = []
-        try:
-            for _depth, relative, kind in chosen:
-                entry = self._entry(checked, relative, kind)
-                if entry is None:
-                    continue
-                if len(entries) >= self.limit:
-                    return entries, True
-                if self.budget is not None and not self.budget.take(_entry_bytes(entry)):
-                    return entries, True
-                entries.append(entry)
-        finally:
-            checked.close()
+            found = [f for f in found if f[2] == "symlink" and accepts(f[1], f[1][len(prefix) :])]
+            if not self.matcher.negated:  # a negated glob: ripgrep left the matches out
+                files = [path for path in files if accepts(path, path[len(prefix) :])]
+        truncated = len(found) + len(files) > cap
+        if truncated:
+            base = 0 if root_rel == "." else root_rel.count("/") + 1
+            candidates = found + [(path.count("/") + 1 - base, path, "file") for path in files]
+            chosen = heapq.nsmallest(cap, candidates)
+            found = [c for c in chosen if c[2] != "file"]
+            files = [c[1] for c in chosen if c[2] == "file"]
+        sizes = scan.sizes if scan.sizes is not None else {}
+        entries = [trusted_entry(path, "file", sizes[path]) for path in files]
+        bound = len(entries) * _MAX_FIXED_BYTES + 6 * sum(map(len, files))
+        for _depth, relative, kind in found:
+            entry = (
+                trusted_entry(relative, "dir")
+                if kind == "dir"
+                else self._symlink_entry(self.workspace.root / relative, relative)
+            )
+            if entry is None:
+                continue
+            entries.append(entry)
+            if kind == "dir":
+                bound += _MAX_FIXED_BYTES + 6 * len(relative)
+            else:
+                bound += _entry_bytes(entry) + 1
+        if len(entries) <= self.limit and (self.budget is None or self.budget.take(bound)):
+            return entries, truncated
+        # the budget binds: entries in order, each counted, until the next does not fit
+        base = 0 if root_rel == "." else root_rel.count("/") + 1
+        entries.sort(key=lambda entry: (entry.path.count("/") + 1 - base, entry.path))
+        for taken, entry in enumerate(entries):
+            if taken >= self.limit or (
+                self.budget is not None and not self.budget.take(_entry_bytes(entry))
+            ):
+                return entries[:taken], True
         return entries, truncated
-
-    def _entry(self, checked: BeneathStat, relative: str, kind: str) -> FileEntry | None:
-        if kind == "dir":
-            return trusted_entry(relative, "dir")
-        if kind == "symlink":
-            return self._symlink_entry(self.workspace.root / relative, relative)
-        if not self._visible(relative):
-            return None
-        info = checked.lstat(relative)  # a regular file still, beneath the root
-        if info is None or not stat.S_ISREG(info.st_mode):
-            return None
-        return trusted_entry(relative, "file", info.st_size)
 
     def _start_rules(self, start: Path, root_rel: str) -> tuple[IgnoreRules, bool]:
         """The rules in the listed directory and whether those above it apply: listing an

@@ -9,16 +9,18 @@ between the root and a listed subdirectory are handed to it as one ``--ignore-fi
 
 ripgrep lists no directories and no symlinks, so a breadth-first scan of directories in Python
 (:class:`DirScan`) finds those, with the same rules (:class:`~tools.files.gitignore.IgnoreRules`),
-reading names and types only (no ``stat``, no pattern matched against a regular file). The scan
-goes one level at a time and counts what each level holds, so a listing that will be cut at
-``n`` entries asks ripgrep only for the levels that hold the first ``n`` (``--max-depth``):
-the default listing of a huge tree reads its top levels, not the tree.
+reading names and types from ``getdents`` (no pattern matched against a regular file). Each
+directory is read through a descriptor opened beneath the root without following a symlink, and
+each regular file in it is ``lstat``-ed relative to that descriptor (its size, and the check
+that it is a regular file beneath the root now): a file ripgrep names is listed only when the
+scan met it so. The two walks run at once, ripgrep in its own process.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import stat
 import subprocess
 import tempfile
 import threading
@@ -60,9 +62,11 @@ class DirScan:
     include_hidden: bool
     max_depth: int | None
     root_fd: int
+    sizes: dict[str, int] | None = None
+    """When given, filled with the size of every regular file the scan meets (workspace-relative
+    path to ``st_size``, an ``lstat`` relative to the directory's descriptor): the check that a
+    file ripgrep lists is a regular file beneath the root, made once per directory."""
     found: list[Found] = field(default_factory=list)
-    raw: int = 0
-    """Entries seen so far (regular files not yet filtered: an upper bound of what is listed)."""
     depth: int = 0
     """The deepest level whose entries are known."""
     _frontier: list[tuple[str, str, IgnoreRules]] = field(default_factory=list)
@@ -101,6 +105,7 @@ class DirScan:
         frontier: list[tuple[str, str, IgnoreRules]],
     ) -> None:
         hidden = self.include_hidden
+        sizes = self.sizes
         try:
             with os.scandir(fd) as it:
                 children = list(it)
@@ -109,21 +114,29 @@ class DirScan:
         if depth > 1:
             rules = rules.descend(directory, dir_rel, [c.name for c in children])
         prefix = "" if dir_rel == "." else dir_rel + "/"
+        found = self.found
         for child in children:
             name = child.name
-            if name == ".git" or (not hidden and name.startswith(".")):
+            if name[0] == "." and (name == ".git" or not hidden):
                 continue
-            self.raw += 1
             try:
-                if child.is_dir(follow_symlinks=False):
+                # regular files first (most names): the type from getdents, no stat
+                if child.is_file(follow_symlinks=False):
+                    if sizes is not None:
+                        # fstatat(fd, name, AT_SYMLINK_NOFOLLOW): what the name is now, beneath
+                        # the root; a FIFO, socket or symlink swapped in is left out
+                        info = child.stat(follow_symlinks=False)
+                        if stat.S_ISREG(info.st_mode):
+                            sizes[prefix + name] = info.st_size
+                elif child.is_dir(follow_symlinks=False):
                     relative = prefix + name
                     if not rules.is_ignored(relative, is_dir=True):
-                        self.found.append(Found(depth, relative, "dir"))
+                        found.append(Found(depth, relative, "dir"))
                         frontier.append((f"{directory}/{name}", relative, rules))
                 elif child.is_symlink():
                     relative = prefix + name
                     if not rules.is_ignored(relative, is_dir=False):
-                        self.found.append(Found(depth, relative, "symlink"))
+                        found.append(Found(depth, relative, "symlink"))
             except OSError:
                 continue
 
@@ -141,8 +154,9 @@ class RgQuery:
     directory is itself ignored: listing it explicitly lists it)."""
 
 
-def rg_files(query: RgQuery, max_depth: int | None, stop: threading.Event) -> Iterator[str]:
-    """The paths ``rg --files`` lists (workspace-relative, ``os.fsdecode`` form), as they come.
+def rg_files(query: RgQuery, max_depth: int | None, stop: threading.Event) -> Iterator[list[str]]:
+    """The paths ``rg --files`` lists (workspace-relative, ``os.fsdecode`` form), a batch per read
+    of its output (each read decoded and split at once, not line by line).
 
     rg is killed when the caller stops iterating or ``stop`` is set; its failure is a
     ``ToolError``.
@@ -167,12 +181,15 @@ def rg_files(query: RgQuery, max_depth: int | None, stop: threading.Event) -> It
         try:
             pending = b""
             while not stop.is_set() and (chunk := stdout.read1(READ_CHUNK)):
-                lines = (pending + chunk).split(b"\n")
-                pending = lines.pop()
-                for line in lines:
-                    yield os.fsdecode(line[2:] if line.startswith(b"./") else line)
+                block = pending + chunk
+                cut = block.rfind(b"\n")
+                if cut < 0:
+                    pending = block
+                    continue
+                pending = block[cut + 1 :]
+                yield _paths(block[:cut])
             if pending and not stop.is_set():
-                yield os.fsdecode(pending[2:] if pending.startswith(b"./") else pending)
+                yield _paths(pending)
             returncode = process.wait()
         finally:
             if process.poll() is None:
@@ -183,6 +200,15 @@ def rg_files(query: RgQuery, max_depth: int | None, stop: threading.Event) -> It
     if returncode not in (0, 1) and not stop.is_set():
         message = stderr.decode("utf-8", "replace").strip() or "no message"
         raise ToolError(f"ripgrep failed to list files (exit status {returncode}): {message}")
+
+
+def _paths(block: bytes) -> list[str]:
+    """Lines of rg's output without their ``./``: decoded as ``os.fsdecode`` decodes each line
+    (a newline never falls inside a multibyte sequence, so decoding the block is the same)."""
+    if not block:
+        return []
+    text = os.fsdecode(block).replace("\n./", "\n")
+    return (text[2:] if text.startswith("./") else text).split("\n")
 
 
 def _drain(stream: IO[bytes], kept: bytearray) -> None:
@@ -214,41 +240,3 @@ def _arguments(query: RgQuery, max_depth: int | None, folder: Path) -> list[str]
         arguments.extend(f"--iglob=!**/{secret}" for secret in SECRET_PATH_GLOBS)
     arguments.extend(["--", "." if query.start_rel == "." else "./" + query.start_rel])
     return arguments
-
-
-class BeneathStat:
-    """``lstat`` of workspace-relative paths, each parent directory opened beneath the root
-    descriptor without following a symlink (once for all its children)."""
-
-    MAX_OPEN = 256
-
-    def __init__(self, workspace: Workspace) -> None:
-        self._root = workspace.fd
-        self._parents: dict[str, int] = {}
-
-    def lstat(self, relative: str) -> os.stat_result | None:
-        """What is at ``relative`` now, or ``None`` (gone, or a parent swapped for a symlink)."""
-        parent, _, name = relative.rpartition("/")
-        fd = self._parents.get(parent)
-        if fd is None:
-            if len(self._parents) >= self.MAX_OPEN:
-                self.close()
-            fd = self._root
-            if parent:
-                try:
-                    fd = beneath.open_beneath(self._root, parent, beneath.DIR_FLAGS)
-                except ToolError:
-                    fd = -1
-            self._parents[parent] = fd
-        if fd < 0:
-            return None
-        try:
-            return os.stat(name, dir_fd=fd, follow_symlinks=False)
-        except OSError:
-            return None
-
-    def close(self) -> None:
-        for fd in self._parents.values():
-            if fd >= 0 and fd != self._root:
-                os.close(fd)
-        self._parents.clear()
