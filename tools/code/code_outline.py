@@ -78,7 +78,7 @@ async def code_outline(
         done = await anyio.to_thread.run_sync(lambda: outline_sources([(relative, source)], cache))
         files = done.files
         budget = ResultBudget(ctx.settings.max_result_bytes - 300 - 2 * len(relative))
-        if not budget.take(json_size(files[0].model_dump_json())):
+        if not budget.take(done.sizes[0]):
             files = [fit_outline(files[0], budget)]
         return CodeOutline(
             path=relative,
@@ -159,14 +159,14 @@ class _TreeOutline:
 
     def _add(self, done: Outlines) -> None:
         self.cache_hits += done.cache_hits
-        for file in done.files:
+        for file, size in zip(done.files, done.sizes, strict=True):
             if self.full:
                 return
             if len(self.files) >= self.cap:
                 self.full = True
                 return
             cursor = _cursor_bytes(file.path)
-            if not self.budget.take(json_size(file.model_dump_json()), reserve=cursor):
+            if not self.budget.take(size, reserve=cursor):
                 self.full = True
                 if not self.files:  # one file bigger than the budget: as much of it as fits
                     self.budget.left -= cursor
