@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import anyio
 import pytest
 
-from tools.code.code_outline import WINDOW_FILES, code_outline
+from tools.code.code_outline import WINDOW_FILES, WINDOW_MIN_FILES, code_outline
 from tools.code.outline_batch import IN_PROCESS_BYTES, ParsePool, SourceFile, outline_batch
 from tools.code.outline_cache import OutlineCache
 from tools.code.outline_memo import MEMO, OutlineMemo, outline_sources
@@ -206,3 +206,17 @@ async def test_warm_outline_pages_equal_the_cold_ones(tmp_path: Path) -> None:
         assert cold == memo == disk
         assert all(len(page.encode()) <= budget for page in cold)
         assert len(cold) > 1 or budget == 512_000
+
+
+async def test_a_budgeted_outline_parses_little_beyond_its_answer(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    _tree(root, files=WINDOW_FILES)
+    MEMO.clear()
+    page = await code_outline(_ctx(root, tmp_path, 20_000), ".")
+    assert page.truncated and 0 < len(page.files) < WINDOW_MIN_FILES
+    with sqlite3.connect(tmp_path / "cache" / "outlines" / "outlines.sqlite3") as db:
+        (stored,) = db.execute("SELECT count(*) FROM outlines").fetchone()
+    # Windows close once their sources would fill the budget left, at first at a guessed
+    # outline size per source byte (these files' outlines are 3x their sources): 50 files of
+    # 256, not the whole window.
+    assert len(page.files) <= stored < WINDOW_FILES // 4
