@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -11,11 +12,13 @@ from typing import Any, ClassVar
 import anyio
 import pytest
 
-from tools.code.code_outline import WINDOW_FILES, code_outline
+from tools.code.code_outline import WINDOW_FILES, WINDOW_MIN_FILES, code_outline
 from tools.code.outline_batch import IN_PROCESS_BYTES, ParsePool, SourceFile, outline_batch
-from tools.code.outline_memo import MEMO
+from tools.code.outline_cache import OutlineCache
+from tools.code.outline_memo import MEMO, OutlineMemo, outline_sources
 from tools.code.outline_walk import iter_files
 from tools.context import ToolContext
+from tools.result_budget import json_size
 from tools.settings import ToolSettings
 from tools.workspace import Workspace
 
@@ -143,3 +146,77 @@ async def test_a_cancelled_directory_outline_stops_parsing(tmp_path: Path) -> No
     with sqlite3.connect(tmp_path / "cache" / "outlines" / "outlines.sqlite3") as db:
         (stored,) = db.execute("SELECT count(*) FROM outlines").fetchone()
     assert stored == WINDOW_FILES  # the first window only, of three
+
+
+def _awkward_tree(root: Path) -> None:
+    """Files whose outlines hold what JSON escapes or encodes in several bytes."""
+    root.mkdir()
+    (root / "uni.py").write_text(
+        'def grüße(x="\\\\ \\"q\\" \\t"):\n    """Doc with ünïcödé, 😀 and a\\x0cform feed."""\n\n'
+        "class Ωmega:\n    def método(self):  # tab\there\n        pass\n",
+        encoding="utf-8",
+    )
+    (root / "ctl.py").write_bytes(b'def f():\n    """Bell \x07 and DEL \x7f and \x1f."""\n')
+    (root / "bad.py").write_bytes(b"def g():\n    '''Not UTF-8: \xff\xfe'''\n")
+    (root / "main.go").write_text('package main\n\n// Größe says "hi"\nfunc Größe() {}\n')
+    (root / "ñame dir").mkdir()
+    (root / "ñame dir" / 'q"uote.py').write_text("def h():\n    pass\n")
+
+
+def test_sizes_are_those_of_each_outlines_json_cold_warm_and_memo(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    _awkward_tree(root)
+    workspace = Workspace(root)
+    sources = [(w.relative, w.source()) for w in iter_files(workspace, root) if w.language]
+    assert len(sources) == 5
+    cache = OutlineCache(tmp_path / "cache")
+    memo = OutlineMemo()
+    cold = outline_sources(sources, cache, memo=None)
+    disk = outline_sources(sources, cache, memo=memo)
+    remembered = outline_sources(sources, cache, memo=memo)
+    assert (cold.cache_hits, disk.cache_hits, remembered.cache_hits) == (0, 5, 5)
+    for done in (cold, disk, remembered):
+        assert done.files == cold.files
+        assert done.sizes == [json_size(f.model_dump_json()) for f in done.files]
+    assert any(not f.model_dump_json().isascii() for f in cold.files)
+
+
+async def test_warm_outline_pages_equal_the_cold_ones(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    _tree(root, files=30)
+    _awkward_tree(root / "odd")
+
+    async def pages(budget: int) -> list[str]:
+        found: list[str] = []
+        after: str | None = None
+        while True:
+            page = await code_outline(_ctx(root, tmp_path, budget), ".", after=after)
+            found.append(page.model_copy(update={"cache_hits": 0}).model_dump_json())
+            if not page.truncated:
+                return found
+            after = page.next_after
+
+    for budget in (3_000, 9_000, 512_000):
+        shutil.rmtree(tmp_path / "cache", ignore_errors=True)
+        MEMO.clear()
+        cold = await pages(budget)
+        memo = await pages(budget)
+        MEMO.clear()
+        disk = await pages(budget)
+        assert cold == memo == disk
+        assert all(len(page.encode()) <= budget for page in cold)
+        assert len(cold) > 1 or budget == 512_000
+
+
+async def test_a_budgeted_outline_parses_little_beyond_its_answer(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    _tree(root, files=WINDOW_FILES)
+    MEMO.clear()
+    page = await code_outline(_ctx(root, tmp_path, 20_000), ".")
+    assert page.truncated and 0 < len(page.files) < WINDOW_MIN_FILES
+    with sqlite3.connect(tmp_path / "cache" / "outlines" / "outlines.sqlite3") as db:
+        (stored,) = db.execute("SELECT count(*) FROM outlines").fetchone()
+    # Windows close once their sources would fill the budget left, at first at a guessed
+    # outline size per source byte (these files' outlines are 3x their sources): 50 files of
+    # 256, not the whole window.
+    assert len(page.files) <= stored < WINDOW_FILES // 4

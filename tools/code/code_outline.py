@@ -78,7 +78,7 @@ async def code_outline(
         done = await anyio.to_thread.run_sync(lambda: outline_sources([(relative, source)], cache))
         files = done.files
         budget = ResultBudget(ctx.settings.max_result_bytes - 300 - 2 * len(relative))
-        if not budget.take(json_size(files[0].model_dump_json())):
+        if not budget.take(done.sizes[0]):
             files = [fit_outline(files[0], budget)]
         return CodeOutline(
             path=relative,
@@ -115,6 +115,14 @@ WINDOW_FILES = 256
 """Files outlined per step of a tree-wide outline: results are added to the answer (and the
 cache read and written) a window at a time, so only one window is held besides the answer."""
 
+WINDOW_MIN_FILES = 16
+OUTLINE_BYTES_PER_SOURCE_BYTE = 0.5
+"""A window is also closed once its files' sources would fill what is left of the size budget,
+at the outline bytes per source byte seen so far (before any, this: the standard library's
+outlines are 0.43 of its sources), so files far beyond the answer are not parsed. At least
+WINDOW_MIN_FILES per window: an estimate far too high costs a few more windows, never one
+window per file."""
+
 
 class _TreeOutline:
     """A directory's outline built as the walk goes, within ``max_files`` and the byte budget."""
@@ -127,6 +135,8 @@ class _TreeOutline:
         self.unsupported = 0
         self.cache_hits = 0
         self.full = False
+        self.source_bytes = 0
+        self.outline_bytes = 0
         empty = self.result().model_dump_json()  # next_after is null here: its room is reserved
         self.budget = ResultBudget(max_bytes - json_size(empty))
 
@@ -137,6 +147,7 @@ class _TreeOutline:
         report: Callable[[int, int | None], None],
     ) -> None:
         window: list[tuple[str, SourceFile]] = []
+        window_bytes = 0
         for walked in walk:
             self.total += 1
             if walked.language is None:
@@ -145,28 +156,40 @@ class _TreeOutline:
             if self.full:
                 continue  # counted, never stat'ed or parsed
             try:
-                window.append((walked.relative, walked.source()))
+                source = walked.source()
             except OSError:
                 self.total -= 1  # vanished since the directory was read
                 continue
-            if len(window) >= WINDOW_FILES:
-                self._add(outline(window))
-                window = []
+            window.append((walked.relative, source))
+            window_bytes += source.size
+            if len(window) >= WINDOW_FILES or (
+                len(window) >= WINDOW_MIN_FILES
+                and window_bytes * self._outline_per_source() >= self.budget.left
+            ):
+                self._add(window, outline(window))
+                window, window_bytes = [], 0
                 report(len(self.files), None)
         if window and not self.full:
-            self._add(outline(window))
+            self._add(window, outline(window))
         report(len(self.files), len(self.files))  # the walk is over: the total is known
 
-    def _add(self, done: Outlines) -> None:
+    def _outline_per_source(self) -> float:
+        if not self.source_bytes:
+            return OUTLINE_BYTES_PER_SOURCE_BYTE
+        return self.outline_bytes / self.source_bytes
+
+    def _add(self, window: list[tuple[str, SourceFile]], done: Outlines) -> None:
         self.cache_hits += done.cache_hits
-        for file in done.files:
+        self.source_bytes += sum(source.size for _, source in window)
+        self.outline_bytes += sum(done.sizes)
+        for file, size in zip(done.files, done.sizes, strict=True):
             if self.full:
                 return
             if len(self.files) >= self.cap:
                 self.full = True
                 return
             cursor = _cursor_bytes(file.path)
-            if not self.budget.take(json_size(file.model_dump_json()), reserve=cursor):
+            if not self.budget.take(size, reserve=cursor):
                 self.full = True
                 if not self.files:  # one file bigger than the budget: as much of it as fits
                     self.budget.left -= cursor

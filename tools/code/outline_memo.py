@@ -10,9 +10,11 @@ entry is valid for the same key as the disk cache (path, size, mtime_ns, version
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +32,7 @@ from tools.code.outline_batch import (
 )
 from tools.code.outline_cache import FileKey, OutlineCache
 from tools.code.outline_model import FileOutline
+from tools.result_budget import json_size
 
 MEMO_MAX_SYMBOLS = 150_000
 """About 50 MB of outlines at most (320 bytes per symbol, measured on the stdlib)."""
@@ -37,35 +40,44 @@ MEMO_MAX_SYMBOLS = 150_000
 _FILE_LIST: TypeAdapter[list[FileOutline]] = TypeAdapter(list[FileOutline])
 
 
+@dataclass(frozen=True)
+class Sized:
+    """A file's outline and the bytes of its JSON (``model_dump_json``), known without
+    serializing it again: a result's size budget is checked against ``size``."""
+
+    outline: FileOutline
+    size: int
+
+
 class OutlineMemo:
     """Recently used outlines by (cache key, workspace-relative path), least recent evicted."""
 
     def __init__(self, max_symbols: int = MEMO_MAX_SYMBOLS) -> None:
         self.max_symbols = max_symbols
-        self._items: OrderedDict[tuple[FileKey, str], FileOutline] = OrderedDict()
+        self._items: OrderedDict[tuple[FileKey, str], Sized] = OrderedDict()
         self._symbols = 0
         self._lock = threading.Lock()
 
-    def get(self, key: FileKey, relative: str) -> FileOutline | None:
+    def get(self, key: FileKey, relative: str) -> Sized | None:
         with self._lock:
             found = self._items.get((key, relative))
             if found is not None:
                 self._items.move_to_end((key, relative))
             return found
 
-    def put(self, key: FileKey, relative: str, outline: FileOutline) -> None:
-        weight = len(outline.symbols) + 1
+    def put(self, key: FileKey, relative: str, item: Sized) -> None:
+        weight = len(item.outline.symbols) + 1
         if weight > self.max_symbols:
             return
         with self._lock:
             old = self._items.pop((key, relative), None)
             if old is not None:
-                self._symbols -= len(old.symbols) + 1
-            self._items[(key, relative)] = outline
+                self._symbols -= len(old.outline.symbols) + 1
+            self._items[(key, relative)] = item
             self._symbols += weight
             while self._symbols > self.max_symbols:
                 _, evicted = self._items.popitem(last=False)
-                self._symbols -= len(evicted.symbols) + 1
+                self._symbols -= len(evicted.outline.symbols) + 1
 
     def clear(self) -> None:
         with self._lock:
@@ -80,6 +92,9 @@ MEMO = OutlineMemo()
 @dataclass(frozen=True)
 class Outlines:
     files: list[FileOutline]
+    sizes: list[int]
+    """Bytes of each file's ``model_dump_json()``: the stored JSON's length (the cache and the
+    workers write the same compact JSON pydantic does), so nothing is serialized to size it."""
     cache_hits: int
     """Files not parsed: found in the memo or in the disk cache."""
 
@@ -98,7 +113,7 @@ def outline_sources(
     Each comes from the memo, else the disk cache, else the parser (and is then remembered).
     """
     keys = [source.key() for _, source in sources]
-    found: list[FileOutline | None] = (
+    found: list[Sized | None] = (
         [memo.get(key, rel) for key, (rel, _) in zip(keys, sources, strict=True)]
         if memo is not None
         else [None] * len(sources)
@@ -112,16 +127,39 @@ def outline_sources(
         checkpoint=checkpoint,
     )
     if missing:
-        joined = ",".join(
+        blobs = [
             with_path(sources[i][0], blob) for i, blob in zip(missing, batch.outlines, strict=True)
-        )
-        built = _FILE_LIST.validate_json(f"[{joined}]")
-        for i, outline in zip(missing, built, strict=True):
-            found[i] = outline
+        ]
+        with _collector_paused():
+            built = _FILE_LIST.validate_json(f"[{','.join(blobs)}]")
+        for i, outline, blob in zip(missing, built, blobs, strict=True):
+            item = found[i] = Sized(outline, json_size(blob))
             if memo is not None:
-                memo.put(keys[i], sources[i][0], outline)
-    files = [outline for outline in found if outline is not None]
-    return Outlines(files, len(sources) - len(missing) + batch.cache_hits)
+                memo.put(keys[i], sources[i][0], item)
+    items = [item for item in found if item is not None]
+    return Outlines(
+        [item.outline for item in items],
+        [item.size for item in items],
+        len(sources) - len(missing) + batch.cache_hits,
+    )
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while one window's outlines are built.
+
+    Validation creates thousands of symbols in one call, and each few hundred allocations
+    start a collection that walks the process's whole heap: about 40% of building a large
+    outline went there. The objects built hold no cycles, so pausing only defers collection;
+    it is switched back on unless something else had switched it off.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def outline_paths(
