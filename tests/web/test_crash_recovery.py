@@ -201,7 +201,6 @@ def test_killed_while_an_approved_notion_page_is_being_created_it_is_not_created
         monkeypatch.setenv("NOTION_TOKEN", notion.token)
         monkeypatch.setenv("NOTION_API_URL", notion.base_url)
         monkeypatch.setenv("FAST_GENAI_SHARED_CREDENTIALS", "true")
-        monkeypatch.setenv("FAST_GENAI_ALLOWED_INTERNAL_HOSTS", "127.0.0.1")
         page = {"parent": parent, "title": "Once", "content_markdown": "Written once."}
         fake.script(Reply.calls(("create_notion_page", page)))
         first = start_server("first")
