@@ -121,9 +121,12 @@ def _naive_leaks(ws: Path, tries: int = 2000) -> int:
 
 
 async def _hammer(call: Callable[[int], Awaitable[str]]) -> tuple[int, int]:
-    """``CALLS`` calls; (answers, leaks). Refusals (the path changed, not found) are fine."""
+    """``CALLS`` calls, more if none was answered yet (the swapper can win every call of a
+    tool on a busy machine); (answers, leaks). Refusals (the path changed, not found) are fine."""
     answered = leaks = 0
-    for i in range(CALLS):
+    for i in range(CALLS * 10):
+        if i >= CALLS and answered:
+            break
         try:
             text = await call(i)
         except (ToolError, MCPError):  # resources/read maps refusals to MCP errors
@@ -180,7 +183,7 @@ async def test_reads_never_leave_the_workspace_under_a_swap_race(
         {name: f"{answered} answered, {leaks} leaks" for name, (answered, leaks) in outcome.items()}
     )
     for name, (answered, leaks) in outcome.items():
-        assert leaks == 0, f"{name}: {leaks} of {CALLS} calls returned outside content"
+        assert leaks == 0, f"{name}: {leaks} of {answered} answers returned outside content"
         assert answered > 0, f"{name}: no call answered; the test exercised only refusals"
 
 
