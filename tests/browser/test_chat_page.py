@@ -158,7 +158,7 @@ def test_tool_card_approve_a_write_in_the_chosen_workspace(
 
     listing = page.locator(".tool-card[data-tool='list_files']")
     expect(listing).to_have_attribute("data-state", "output-available")
-    expect(listing.locator(".tool-summary")).to_have_text("1 entries")
+    expect(listing.locator(".tool-summary")).to_have_text("1 entry")
     expect(listing).not_to_have_attribute("open", "")  # collapsed until clicked
     listing.locator("summary").click()
     expect(listing.locator(".code-block >> nth=1")).to_contain_text("notes.md")

@@ -15,8 +15,8 @@ def test_db_upgrade_creates_the_default_sqlite_database() -> None:
     result = CliRunner().invoke(app, ["db", "upgrade"])
     assert result.exit_code == 0, result.output
     url = WebSettings().database_url
-    assert current(url) == "0005"
-    assert "revision 0005" in result.output
+    assert current(url) == "0006"
+    assert "revision 0006" in result.output
 
 
 def test_users_create_a_superuser_who_can_log_in() -> None:
