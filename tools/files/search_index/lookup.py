@@ -28,7 +28,7 @@ MAX_CANDIDATES = 5_000
 
 _locks: dict[Path, threading.Lock] = {}
 _large: dict[Path, bool] = {}
-_ready: dict[Path, bool] = {}
+_ready: set[Path] = set()
 _building: dict[Path, threading.Thread] = {}
 _guard = threading.Lock()
 
@@ -60,7 +60,7 @@ def _built_or_building(workspace: Workspace, cache_dir: Path) -> bool:
     1 ms of CPU a file), which no search should wait for: searches go without the index until
     it is ready, then with it."""
     with _guard:
-        if _ready.get(workspace.root):
+        if workspace.root in _ready:
             return True
         if workspace.root in _building:
             return False
@@ -73,24 +73,16 @@ def _built_or_building(workspace: Workspace, cache_dir: Path) -> bool:
 
 
 def _build(workspace: Workspace, cache_dir: Path) -> None:
-    with _guard:
-        lock = _locks.setdefault(workspace.root, threading.Lock())
     ready = False
     try:
-        with lock:
-            db = store.connect(store.index_path(cache_dir, workspace.root))
-            try:
-                refresh(db, workspace)
-                ready = True
-            finally:
-                db.close()
-    except (OSError, sqlite3.Error):
-        pass  # an unusable cache folder or a busy index: searches go on without the index
+        ready = _refreshed(workspace, cache_dir, None) is not None
+    except OSError:
+        pass  # an unreadable tree or cache folder: searches go on without the index
     finally:
         with _guard:
             _building.pop(workspace.root, None)
             if ready:
-                _ready[workspace.root] = True
+                _ready.add(workspace.root)
 
 
 def background_build(root: Path) -> threading.Thread | None:
@@ -119,6 +111,19 @@ def _is_large(workspace: Workspace, minimum: int) -> bool:
 
 
 def _lookup(workspace: Workspace, cache_dir: Path, literals: list[str]) -> list[str] | None:
+    rows = _refreshed(workspace, cache_dir, literals)
+    if rows is None:
+        return None
+    if len(rows) > MAX_CANDIDATES or any(kind in (Kind.BINARY, Kind.BIG) for _, kind in rows):
+        return None
+    return sorted(os.fsdecode(path) for path, _ in rows)
+
+
+def _refreshed(
+    workspace: Workspace, cache_dir: Path, literals: list[str] | None
+) -> list[tuple[bytes, int]] | None:
+    """Bring the index up to date, then its candidates for ``literals`` (none asked: ``[]``);
+    ``None`` when the index cannot be used now."""
     with _guard:
         lock = _locks.setdefault(workspace.root, threading.Lock())
     with lock:
@@ -128,11 +133,8 @@ def _lookup(workspace: Workspace, cache_dir: Path, literals: list[str]) -> list[
             return None  # an unusable cache folder: search without the index
         try:
             refresh(db, workspace)
-            rows = store.candidates(db, literals)
+            return [] if literals is None else store.candidates(db, literals)
         except sqlite3.OperationalError:
             return None  # another process is building it (locked), or the disk is full
         finally:
             db.close()
-    if len(rows) > MAX_CANDIDATES or any(kind in (Kind.BINARY, Kind.BIG) for _, kind in rows):
-        return None
-    return sorted(os.fsdecode(path) for path, _ in rows)
